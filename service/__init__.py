@@ -1,0 +1,67 @@
+"""QM Loop: evaluations to coaching, for Genesys Cloud."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+from flask import Flask
+
+from service.settings import Settings
+
+# Shared packages that are not domains with a blueprint of their own.
+_NOT_DOMAINS = {"auth", "migrations", "fakes"}
+
+
+def domain_modules(name: str) -> list[ModuleType]:
+    """Import ``service.<domain>.<name>`` for every domain package that has one."""
+    import service
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(service.__path__), key=lambda i: i.name):
+        if not info.ispkg or info.name in _NOT_DOMAINS:
+            continue
+        try:
+            found.append(importlib.import_module(f"service.{info.name}.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"service.{info.name}.{name}":
+                raise
+    return found
+
+
+def load_models() -> None:
+    """Import every domain's models so ``Base.metadata`` is complete."""
+    domain_modules("models")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings, database, auth, error envelope and every domain blueprint."""
+    from service.auth.views import init_auth
+    from service.db import init_db
+    from service.errors import register_error_handlers
+    from service.logs import init_request_logging
+
+    settings = settings or Settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["QM_SETTINGS"] = settings
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    load_models()
+    init_db(app, settings)
+    init_request_logging(app)
+    init_auth(app, settings)
+    register_error_handlers(app)
+    for views in domain_modules("views"):
+        app.register_blueprint(views.bp)
+    for hook in domain_modules("extension"):
+        hook.init_app(app, settings)
+    return app
+
+
+def get_settings(app: Flask | None = None) -> Settings:
+    """The settings object of the given or current app."""
+    from flask import current_app
+
+    settings: Settings = (app or current_app).config["QM_SETTINGS"]
+    return settings

@@ -1,0 +1,37 @@
+"""Pure queue rules: when to retry, when to give up."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+STATES = ("queued", "running", "done", "dead")
+
+
+def retry_delay(
+    attempt: int, backoffs: list[float], jitter: float = 0.1, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based), with +-jitter."""
+    if not backoffs:
+        return 0.0
+    base = backoffs[min(max(attempt, 1), len(backoffs)) - 1]
+    spread = base * jitter
+    return max(0.0, base + (rng or random).uniform(-spread, spread))
+
+
+def next_state(attempts: int, max_attempts: int, permanent: bool) -> str:
+    """``queued`` to try again, or ``dead`` once attempts run out or the error is permanent."""
+    if permanent or attempts >= max_attempts:
+        return "dead"
+    return "queued"
+
+
+def next_run_at(now: datetime, delay: float, retry_after: float | None) -> datetime:
+    """The next attempt time: the backoff, or the upstream's Retry-After if that is later."""
+    wait = max(delay, retry_after or 0.0)
+    return now + timedelta(seconds=wait)
+
+
+def truncate_error(text: str, limit: int = 4000) -> str:
+    """Keep stored error text bounded."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

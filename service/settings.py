@@ -1,0 +1,158 @@
+"""Typed settings, read once from ``QM_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Genesys Cloud regions and their API hosts (the SDK's list of region hosts).
+GENESYS_REGIONS: dict[str, str] = {
+    "us_east_1": "api.mypurecloud.com",
+    "us_east_2": "api.use2.us-gov-pure.cloud",
+    "us_west_2": "api.usw2.pure.cloud",
+    "ca_central_1": "api.cac1.pure.cloud",
+    "sa_east_1": "api.sae1.pure.cloud",
+    "eu_central_1": "api.mypurecloud.de",
+    "eu_central_2": "api.euc2.pure.cloud",
+    "eu_west_1": "api.mypurecloud.ie",
+    "eu_west_2": "api.euw2.pure.cloud",
+    "ap_south_1": "api.aps1.pure.cloud",
+    "ap_northeast_1": "api.mypurecloud.jp",
+    "ap_northeast_2": "api.apne2.pure.cloud",
+    "ap_northeast_3": "api.apne3.pure.cloud",
+    "ap_southeast_2": "api.mypurecloud.com.au",
+    "me_central_1": "api.mec1.pure.cloud",
+    "us_east_1_fedramp": "api.use2.us-gov-pure.cloud",
+}
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def login_host_for(api_host: str) -> str:
+    """Derive the OAuth login base URL from an API base URL the way the Genesys SDK does."""
+    if "://" not in api_host:
+        api_host = "https://" + api_host
+    parts = urlsplit(api_host)
+    host = parts.netloc
+    if host.startswith("api."):
+        host = "login." + host[len("api.") :]
+    return f"{parts.scheme}://{host}"
+
+
+class Settings(BaseSettings):
+    """Everything the service is configured with; secrets are ``SecretStr`` and never logged."""
+
+    model_config = SettingsConfigDict(env_prefix="QM_", extra="ignore", populate_by_name=True)
+
+    # Storage
+    database_url: str = ""
+    instance_path: Path = Path("instance")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    # How Genesys (or anyone) calls us.
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    secret_key: SecretStr = SecretStr("")
+    token_ttl_seconds: int = Field(default=86400, ge=60, le=30 * 86400)
+    org_allowlist: CommaList = Field(default_factory=list)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    # How we call Genesys.
+    genesys_api_host: str = ""
+    genesys_region: str = ""
+    genesys_client_id: str = ""
+    genesys_client_secret: SecretStr = SecretStr("")
+    genesys_requests_per_minute: int = Field(default=300, ge=1)
+    genesys_timeout_seconds: float = Field(default=10.0, gt=0)
+    genesys_max_retries: int = Field(default=5, ge=0, le=20)
+    genesys_backoff_base_seconds: float = Field(default=0.5, ge=0)
+    genesys_backoff_max_seconds: float = Field(default=30.0, ge=0)
+    genesys_cache_ttl_seconds: int = Field(default=300, ge=0)
+    genesys_service_user_id: str = ""
+
+    # LLM scoring.
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_model: str = ""
+
+    # Coaching defaults (a policy in the database overrides them per form).
+    coaching_threshold: float = Field(default=75.0, ge=0, le=100)
+    coaching_weekly_cap: int = Field(default=3, ge=0)
+    coaching_due_business_days: int = Field(default=5, ge=0, le=60)
+
+    # Outbound LMS webhook.
+    lms_webhook_url: str = ""
+    lms_webhook_secret: SecretStr = SecretStr("")
+
+    # Jobs.
+    job_backoff_seconds: CommaList = Field(default_factory=lambda: ["5", "30", "120"])
+    job_lease_seconds: int = Field(default=300, ge=5)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("org_allowlist", "job_backoff_seconds", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("job_backoff_seconds")
+    @classmethod
+    def _backoffs_are_numbers(cls, value: list[str]) -> list[str]:
+        for part in value:
+            float(part)
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = os.environ.get("DATABASE_URL", "")
+        if self.database_url.startswith("postgres://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgres://") :]
+        elif self.database_url.startswith("postgresql://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
+        if not self.database_url:
+            path = (self.instance_path / "qmloop.db").resolve()
+            self.database_url = f"sqlite:///{path}"
+        return self
+
+    @property
+    def job_backoffs(self) -> list[float]:
+        """Delays between job attempts, in seconds."""
+        return [float(part) for part in self.job_backoff_seconds]
+
+    @property
+    def genesys_base_url(self) -> str:
+        """The Platform API base URL, or empty when Genesys is not configured."""
+        host = self.genesys_api_host or GENESYS_REGIONS.get(self.genesys_region, "")
+        if not host:
+            return ""
+        return host if "://" in host else "https://" + host
+
+    @property
+    def genesys_login_url(self) -> str:
+        """The OAuth login base URL matching ``genesys_base_url``."""
+        base = self.genesys_base_url
+        return login_host_for(base) if base else ""
+
+    @property
+    def genesys_enabled(self) -> bool:
+        """True when we have what we need to call Genesys."""
+        return bool(
+            self.genesys_base_url
+            and self.genesys_client_id
+            and self.genesys_client_secret.get_secret_value()
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded database."""
+        return self.database_url.startswith("sqlite")

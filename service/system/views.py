@@ -1,0 +1,51 @@
+"""Health and the OpenAPI description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import text
+
+from service.api import Output, respond, route
+from service.db import get_session
+from service.openapi import build_openapi
+
+bp = Blueprint("system", __name__)
+
+
+class HealthOut(Output):
+    status: str
+    database: str
+    jobsQueued: int
+    jobsDead: int
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Public liveness probe: says nothing but that the process answers."""
+    return jsonify({"status": "ok"})
+
+
+@route(
+    bp, "get", "/api/v1/health", "Readiness: database reachable, queue depth", response=HealthOut
+)
+def health_details() -> Response:
+    """Authenticated readiness: the database answers and the queue's depth."""
+    from service.jobs.service import counts
+
+    session = get_session()
+    session.execute(text("SELECT 1"))
+    by_state = counts(session)
+    return respond(
+        HealthOut(
+            status="ok",
+            database=session.get_bind().dialect.name,
+            jobsQueued=by_state.get("queued", 0),
+            jobsDead=by_state.get("dead", 0),
+        )
+    )
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of every REST and data action endpoint."""
+    return jsonify(build_openapi(current_app))

@@ -1,0 +1,15 @@
+"""The Alembic migrations produce exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from service.db import Base, get_db
+
+
+def test_migrations_match_models(app):
+    engine = get_db(app).engine
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
