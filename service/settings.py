@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=300, ge=5)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
+    # --- genesys settings (client and fake) ---
+
+    # --- coaching settings ---
+
+    # --- scoring settings (transcripts, scorecards, LLM) ---
+
+    # --- calibration settings ---
+
+    # --- kit settings ---
+
     log_level: str = "INFO"
     log_json: bool = True
 
