@@ -99,6 +99,31 @@ class Settings(BaseSettings):
     # --- coaching settings ---
 
     # --- scoring settings (transcripts, scorecards, LLM) ---
+    # The scorecard: a YAML file path, or ``genesys:<formId>`` for a published Genesys form.
+    scoring_scorecard: str = ""
+    # Transcripts: wait out diarization (segments keep arriving after disconnect), then policy.
+    scoring_diarization_window_seconds: int = Field(default=90, ge=0, le=3600)
+    scoring_min_duration_seconds: float = Field(default=30.0, ge=0)
+    scoring_min_turns: int = Field(default=4, ge=0)
+    scoring_asr_confidence_floor: float = Field(default=0.6, ge=0, le=1)
+    scoring_excluded_queues: CommaList = Field(default_factory=list)
+    scoring_test_wrapup_codes: CommaList = Field(default_factory=list)
+    scoring_risk_max_turns: int = Field(default=3, ge=0)  # 0 switches the content filter off
+    scoring_evidence_threshold: float = Field(default=92.0, ge=50, le=100)
+    scoring_comment_max_chars: int = Field(default=480, ge=40, le=4000)
+    scoring_max_attempts: int = Field(default=3, ge=1, le=10)
+    scoring_writeback: bool = True
+    # Off-peak batching: when set (for example "22-6", UTC hours), jobs wait for the window.
+    scoring_offpeak_hours: str = ""
+    scoring_reconcile_max_age_days: float = Field(default=7.0, ge=0)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=4, ge=0, le=20)
+    llm_backoff_base_seconds: float = Field(default=1.0, ge=0)
+    llm_backoff_max_seconds: float = Field(default=30.0, ge=0)
+    llm_requests_per_minute: int = Field(default=600, ge=0)  # 0 = no budget
+    llm_tokens_per_minute: int = Field(default=2_000_000, ge=0)
+    llm_max_output_tokens: int = Field(default=2000, ge=64)
+    llm_response_format: str = Field(default="auto", pattern="^(auto|json_schema|json_object)$")
 
     # --- calibration settings ---
 
@@ -107,7 +132,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("org_allowlist", "job_backoff_seconds", mode="before")
+    @field_validator(
+        "org_allowlist",
+        "job_backoff_seconds",
+        "scoring_excluded_queues",
+        "scoring_test_wrapup_codes",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -1,0 +1,1 @@
+"""An OpenAI-compatible chat client with structured output, budgets and explicit failures."""

@@ -1,0 +1,1 @@
+"""Automated QA scoring: scorecards, prompts, evidence, the LLM judge and write-back."""

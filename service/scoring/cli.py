@@ -1,0 +1,88 @@
+"""``qmloop score`` and ``qmloop eval``: score transcripts without Genesys; measure a model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.settings import Settings
+
+
+def _load_scorecard(path: str) -> Any:
+    from service.scoring.scorecard import from_genesys_form, load_yaml
+
+    if path.endswith(".json"):
+        return from_genesys_form(json.loads(Path(path).read_text(encoding="utf-8")))
+    return load_yaml(path)
+
+
+def _engine(settings: Settings) -> tuple[Any, Any]:
+    from service.llm.client import OpenAIChat
+    from service.scoring.engine import EngineConfig
+
+    chat = OpenAIChat.from_settings(settings) if settings.llm_base_url else None
+    return chat, EngineConfig.from_settings(settings)
+
+
+def _table(result: Any) -> str:
+    rows = [f"{'question':24} {'answer':22} {'score':>6} {'method':7} verified"]
+    for item in result.items:
+        answer = "-" if item.answer is None else item.answer
+        rows.append(
+            f"{item.id[:24]:24} {answer[:22]:22} {item.score:>6g} {item.method:7} {item.verified}"
+        )
+    pct = "n/a" if result.percentage is None else f"{result.percentage:.2f} %"
+    rows.append(f"percentage: {pct}   needs review: {result.needs_review}")
+    rows.extend(f"  reason: {r}" for r in result.review_reasons)
+    rows.append(f"model: {result.model}  prompt: {result.prompt_version}")
+    return "\n".join(rows)
+
+
+@click.command("score")
+@click.argument("transcript", type=click.Path(exists=True, dir_okay=False))
+@click.option("--scorecard", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+def score_command(transcript: str, scorecard: str, fmt: str) -> None:
+    """Score one transcript file against a scorecard (YAML, or a Genesys form as JSON)."""
+    from service.scoring.engine import score
+    from service.scoring.scorecard import ScorecardError
+    from service.transcripts.rules import TranscriptError, parse_document
+
+    settings = Settings()
+    try:
+        card = _load_scorecard(scorecard)
+        doc = parse_document(json.loads(Path(transcript).read_text(encoding="utf-8")))
+    except (ScorecardError, TranscriptError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    chat, cfg = _engine(settings)
+    result = score(doc, card, chat, cfg)
+    click.echo(json.dumps(result.to_json(), indent=2) if fmt == "json" else _table(result))
+
+
+@click.command("eval")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--scorecard", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--workers", default=4, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+def eval_command(directory: str, scorecard: str, workers: int, fmt: str) -> None:
+    """Score a labelled set and report accuracy and Cohen's kappa per question."""
+    from service.scoring.evaluate import evaluate_directory, format_report
+
+    settings = Settings()
+    card = _load_scorecard(scorecard)
+    chat, cfg = _engine(settings)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rscored {done}/{total}", nl=done == total, err=True)
+
+    report = evaluate_directory(Path(directory), card, chat, cfg, workers, progress)
+    click.echo(json.dumps(report, indent=2) if fmt == "json" else format_report(report))
+    if report["transcripts"] == 0:
+        sys.exit(1)
+
+
+commands = [score_command, eval_command]

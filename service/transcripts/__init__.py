@@ -1,0 +1,1 @@
+"""Transcripts: the Genesys Speech & Text Analytics document and a plain JSON form."""

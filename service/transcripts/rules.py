@@ -1,0 +1,257 @@
+"""Parse transcripts into one shape: ordered turns with a speaker, text, time and confidence.
+
+Two inputs are accepted: the Genesys Speech & Text Analytics transcript document (parsed
+defensively; field spellings vary between API versions) and a plain JSON form
+``{"turns": [{"speaker": "agent"|"customer", "text": ...}]}`` for non-Genesys users and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+SPEAKERS = ("agent", "customer", "ivr", "system")
+VOICE_MEDIA = {"call", "voice", "callback"}
+# Redaction placeholders as Genesys and other redactors write them.
+REDACTION_RE = re.compile(r"\[(?:redacted|pii|[a-z_]*_redacted)\]|<redacted>", re.IGNORECASE)
+NEUTRAL_TOKEN = "[CUSTOMER_DATA]"
+
+_SPEAKER_ALIASES = {
+    "agent": "agent",
+    "user": "agent",
+    "internal": "agent",
+    "customer": "customer",
+    "external": "customer",
+    "ivr": "ivr",
+    "acd": "ivr",
+    "bot": "ivr",
+    "workflow": "ivr",
+    "system": "system",
+    "action": "system",
+}
+
+
+class TranscriptError(ValueError):
+    """The document is not a transcript we can read."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn."""
+
+    speaker: str
+    text: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+    confidence: float | None = None
+    words: int = 0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """An ordered list of turns plus what we know about the interaction."""
+
+    turns: tuple[Turn, ...]
+    conversation_id: str = ""
+    communication_id: str = ""
+    media_type: str = ""
+    language: str = ""
+    agent_user_ids: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_voice(self) -> bool:
+        """True for calls, where ASR confidence matters."""
+        return self.media_type.lower() in VOICE_MEDIA
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds from the first to the last timed turn, or None without timestamps."""
+        starts = [t.start_ms for t in self.turns if t.start_ms is not None]
+        ends = [t.end_ms if t.end_ms is not None else t.start_ms for t in self.turns]
+        timed_ends = [e for e in ends if e is not None]
+        if not starts or not timed_ends:
+            return None
+        return max(0, max(timed_ends) - min(starts)) / 1000.0
+
+    @property
+    def asr_confidence(self) -> float | None:
+        """Word-weighted mean phrase confidence, or None when the source has none."""
+        pairs = [(t.confidence, max(t.words, 1)) for t in self.turns if t.confidence is not None]
+        if not pairs:
+            return None
+        total = sum(w for _, w in pairs)
+        return sum(c * w for c, w in pairs) / total
+
+
+def normalize_speaker(value: Any) -> str:
+    """Map a participant purpose or speaker label to agent/customer/ivr/system."""
+    key = str(value or "").strip().lower()
+    if key not in _SPEAKER_ALIASES:
+        raise TranscriptError(f"unknown speaker {value!r}")
+    return _SPEAKER_ALIASES[key]
+
+
+def parse_plain(doc: dict[str, Any]) -> Transcript:
+    """Read ``{"turns": [{"speaker", "text"}]}``; raises ``TranscriptError``."""
+    raw = doc.get("turns")
+    if not isinstance(raw, list) or not raw:
+        raise TranscriptError("'turns' must be a non-empty list")
+    turns = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise TranscriptError(f"turn {i} needs a 'speaker' and a string 'text'")
+        text = item["text"].strip()
+        turns.append(
+            Turn(
+                speaker=normalize_speaker(item.get("speaker")),
+                text=text,
+                start_ms=_int_or_none(item.get("startTimeMs")),
+                confidence=_float_or_none(item.get("confidence")),
+                words=len(text.split()),
+            )
+        )
+    return Transcript(
+        turns=tuple(turns),
+        conversation_id=str(doc.get("conversationId") or ""),
+        media_type=str(doc.get("mediaType") or "chat"),
+        language=str(doc.get("language") or ""),
+    )
+
+
+def parse_document(doc: Any) -> Transcript:
+    """Read either supported form; raises ``TranscriptError``."""
+    if not isinstance(doc, dict):
+        raise TranscriptError("a transcript is a JSON object")
+    if "turns" in doc:
+        return parse_plain(doc)
+    if "transcripts" in doc:
+        return parse_genesys(doc)
+    raise TranscriptError("expected 'turns' (plain form) or 'transcripts' (Genesys document)")
+
+
+def parse_genesys(doc: dict[str, Any]) -> Transcript:
+    """Read a Speech & Text Analytics transcript document; raises ``TranscriptError``."""
+    phrases = [p for t in doc.get("transcripts") or [] for p in (t.get("phrases") or [])]
+    phrases.sort(key=lambda p: (_int_or_none(p.get("startTimeMs")) or 0, p.get("phraseIndex", 0)))
+    windows = _participant_windows(doc.get("participants") or [])
+    turns = [_phrase_turn(p, windows) for p in phrases if _phrase_text(p)]
+    transcripts = doc.get("transcripts") or [{}]
+    agents = tuple(
+        str(p["userId"])
+        for p in doc.get("participants") or []
+        if p.get("userId") and str(p.get("participantPurpose", "")).lower() in ("agent", "user")
+    )
+    return Transcript(
+        turns=tuple(merge_turns(turns)),
+        conversation_id=str(doc.get("conversationId") or ""),
+        communication_id=str(doc.get("communicationId") or ""),
+        media_type=str(doc.get("mediaType") or ""),
+        language=str(transcripts[0].get("language") or ""),
+        agent_user_ids=agents,
+    )
+
+
+def _phrase_text(phrase: dict[str, Any]) -> str:
+    return str(phrase.get("decoratedText") or phrase.get("text") or "").strip()
+
+
+def _phrase_duration(phrase: dict[str, Any]) -> int | None:
+    duration = phrase.get("duration")
+    if isinstance(duration, dict):
+        return _int_or_none(duration.get("milliseconds"))
+    return _int_or_none(phrase.get("durationMs", duration))
+
+
+def _participant_windows(participants: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
+    """(purpose, start, end) of each participant; used to tell agents from IVR and bots."""
+    out = []
+    for p in participants:
+        try:
+            purpose = normalize_speaker(p.get("participantPurpose"))
+        except TranscriptError:
+            continue
+        start, end = _int_or_none(p.get("startTimeMs")), _int_or_none(p.get("endTimeMs"))
+        if start is not None:
+            out.append((purpose, start, end if end is not None else 2**62))
+    return out
+
+
+def _phrase_turn(phrase: dict[str, Any], windows: list[tuple[str, int, int]]) -> Turn:
+    text = _phrase_text(phrase)
+    speaker = normalize_speaker(phrase.get("participantPurpose") or "external")
+    start = _int_or_none(phrase.get("startTimeMs"))
+    duration = _phrase_duration(phrase)
+    if speaker == "agent" and start is not None:
+        speaker = _internal_speaker(start, windows)
+    return Turn(
+        speaker=speaker,
+        text=text,
+        start_ms=start,
+        end_ms=start + duration if start is not None and duration is not None else start,
+        confidence=_float_or_none(phrase.get("confidence")),
+        words=len(text.split()),
+    )
+
+
+def _internal_speaker(start: int, windows: list[tuple[str, int, int]]) -> str:
+    """An internal phrase is the agent's unless only an IVR/bot participant was present then."""
+    present = {purpose for purpose, lo, hi in windows if lo <= start <= hi}
+    if "ivr" in present and "agent" not in present:
+        return "ivr"
+    return "agent"
+
+
+def merge_turns(turns: Iterable[Turn]) -> list[Turn]:
+    """Join consecutive phrases of the same speaker into one turn (ASR splits on pauses)."""
+    out: list[Turn] = []
+    for turn in turns:
+        if out and out[-1].speaker == turn.speaker:
+            prev = out[-1]
+            words = prev.words + turn.words
+            out[-1] = replace(
+                prev,
+                text=f"{prev.text} {turn.text}",
+                end_ms=turn.end_ms if turn.end_ms is not None else prev.end_ms,
+                confidence=_weighted(prev, turn),
+                words=words,
+            )
+        else:
+            out.append(turn)
+    return out
+
+
+def _weighted(a: Turn, b: Turn) -> float | None:
+    if a.confidence is None or b.confidence is None:
+        return a.confidence if b.confidence is None else b.confidence
+    wa, wb = max(a.words, 1), max(b.words, 1)
+    return (a.confidence * wa + b.confidence * wb) / (wa + wb)
+
+
+def neutralize_redactions(transcript: Transcript) -> Transcript:
+    """Replace redaction placeholders with a neutral token the prompt tells the model to ignore."""
+    turns = tuple(
+        replace(t, text=REDACTION_RE.sub(NEUTRAL_TOKEN, t.text)) for t in transcript.turns
+    )
+    return replace(transcript, turns=turns)
+
+
+def has_redaction(text: str) -> bool:
+    """True when the text carries a redaction placeholder (original or neutralized)."""
+    return bool(REDACTION_RE.search(text)) or NEUTRAL_TOKEN in text
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
