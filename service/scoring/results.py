@@ -52,6 +52,7 @@ class ItemResult:
             "id": self.id,
             "sectionId": self.section_id,
             "answer": self.answer,
+            "answerId": self.answer_id,
             "score": self.score,
             "maxScore": self.max_score,
             "method": self.method,
@@ -59,11 +60,39 @@ class ItemResult:
             "evidence": [e.to_json() for e in self.evidence],
             "rationale": self.rationale,
         }
+        if self.na or self.excluded:
+            out["na"], out["excluded"] = self.na, self.excluded
         if self.model_answer is not None and self.model_answer != self.answer:
             out["modelAnswer"] = self.model_answer
         if self.note:
             out["note"] = self.note
         return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ItemResult:
+        """Rebuild an item stored with ``to_json``."""
+        evidence = []
+        for e in data.get("evidence", []):
+            start, end = e.get("span") or (-1, -1)
+            evidence.append(
+                Evidence(e["turn"], e["quote"], e["verified"], start, end, e.get("reason", ""))
+            )
+        return cls(
+            id=data["id"],
+            section_id=data["sectionId"],
+            answer=data["answer"],
+            answer_id=data.get("answerId"),
+            score=data["score"],
+            max_score=data["maxScore"],
+            method=data["method"],
+            verified=data["verified"],
+            evidence=evidence,
+            rationale=data.get("rationale", ""),
+            model_answer=data.get("modelAnswer", data["answer"]),
+            na=data.get("na", False),
+            excluded=data.get("excluded", False),
+            note=data.get("note", ""),
+        )
 
 
 @dataclass
@@ -108,6 +137,20 @@ class ScoreResult:
     def latency_ms(self) -> float:
         """Time spent waiting for the LLM."""
         return sum(c.latency_ms for c in self.calls)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScoreResult:
+        """Rebuild a stored result (without its call log)."""
+        return cls(
+            scorecard_id=data["scorecardId"],
+            scorecard_version=data["scorecardVersion"],
+            model=data["model"],
+            prompt_version=data["promptVersion"],
+            items=[ItemResult.from_json(i) for i in data["items"]],
+            percentage=data["percentage"],
+            needs_review=data["needsReview"],
+            review_reasons=list(data["reviewReasons"]),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The public shape (documented in docs/scoring.md)."""

@@ -1,0 +1,165 @@
+"""Job handlers: score a queued interaction; write its evaluation back to Genesys."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
+from service.jobs import service as jobs
+from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
+from service.scoring import engine, rules, service
+from service.scoring.models import ScoringRequest
+from service.scoring.registry import current_scorecard
+from service.scoring.results import ScoreResult
+from service.scoring.scorecard import Scorecard, ScorecardError, from_genesys_form
+from service.scoring.writeback import build_body, create_evaluation, parity_problems, result_parity
+from service.transcripts.rules import Transcript, TranscriptError, parse_document
+from service.transcripts.service import fetch_transcript
+
+log = logging.getLogger(__name__)
+
+
+def _row(ctx: JobContext) -> ScoringRequest:
+    row = ctx.session.get(ScoringRequest, ctx.payload.get("requestId"))
+    if row is None:
+        raise PermanentFailure(f"no scoring request {ctx.payload.get('requestId')}")
+    return row
+
+
+def _skip(row: ScoringRequest, reason: str) -> dict[str, Any]:
+    row.status, row.reason = "skipped", reason
+    return {"status": "skipped", "reason": reason}
+
+
+def _transcript(ctx: JobContext, row: ScoringRequest, api: Any) -> Transcript | None:
+    inline = ctx.payload.get("transcript")
+    try:
+        if inline is not None:
+            return parse_document(inline)
+        if api is None:
+            return None
+        return fetch_transcript(api, row.conversation_id, row.communication_id)
+    except GenesysNotFound as exc:
+        # The transcript is not there yet (still processing): try later, then dead-letter.
+        raise RetryLater(f"transcript not available: {exc}") from exc
+    except GenesysUnavailable as exc:
+        raise RetryLater(str(exc), exc.retry_after) from exc
+    except TranscriptError as exc:
+        raise PermanentFailure(f"unreadable transcript: {exc}") from exc
+
+
+def _scorecard(ctx: JobContext, api: Any) -> Scorecard:
+    try:
+        return current_scorecard(ctx.settings.scoring_scorecard, api)
+    except GenesysUnavailable as exc:
+        raise RetryLater(str(exc), exc.retry_after) from exc
+    except (ScorecardError, GenesysNotFound) as exc:
+        raise PermanentFailure(f"scorecard unavailable: {exc}") from exc
+
+
+def _last_attempt(ctx: JobContext) -> bool:
+    return ctx.attempt >= jobs.get(ctx.session, job_id=ctx.job_id).max_attempts
+
+
+def _score(ctx: JobContext, row: ScoringRequest, transcript: Transcript, card: Scorecard) -> None:
+    result = engine.score(
+        transcript,
+        card,
+        ctx.app.extensions.get("llm"),
+        engine.EngineConfig.from_settings(ctx.settings),
+    )
+    if result.retryable and not _last_attempt(ctx):
+        # The runner rolls this attempt back; the next one starts clean.
+        raise RetryLater("the LLM is unavailable")
+    service.record(ctx.session, row, card, result)
+
+
+@job_handler(service.SCORE_JOB)
+def score_job(ctx: JobContext) -> dict[str, Any]:
+    """Fetch the transcript, apply policy, score it, store the result and audit trail."""
+    row = _row(ctx)
+    if row.status != "queued":
+        return {"status": row.status}  # a replayed job: the work is done
+    api = ctx.app.extensions.get("genesys")
+    transcript = _transcript(ctx, row, api)
+    if transcript is None:
+        return _skip(row, "no_transcript_source")
+    why = rules.transcript_exclusion(engine.policy_from_settings(ctx.settings), transcript)
+    if why:
+        return _skip(row, why)
+    card = _scorecard(ctx, api)
+    row.agent_id = row.agent_id or next(iter(transcript.agent_user_ids), "")
+    _score(ctx, row, transcript, card)
+    if (
+        row.status == "scored"
+        and ctx.settings.scoring_writeback
+        and api
+        and card.source == "genesys"
+    ):
+        jobs.enqueue(ctx.session, service.WRITEBACK_JOB, {"requestId": row.id}, key=f"wb:{row.id}")
+    return {"status": row.status, "percentage": row.percentage}
+
+
+def _fresh_form(api: Any, row: ScoringRequest) -> Scorecard:
+    """The current published form, read past any cache (the pre-submission parity check)."""
+    path = f"/api/v2/quality/publishedforms/evaluations/{row.scorecard_id}"
+    return from_genesys_form(api.request("GET", path))
+
+
+@job_handler(service.WRITEBACK_JOB)
+def writeback_job(ctx: JobContext) -> dict[str, Any]:
+    """Check field parity with the current form (re-score on drift), then create."""
+    row = _row(ctx)
+    if row.status != "scored":
+        return {"status": row.status}
+    api = ctx.app.extensions.get("genesys")
+    evaluator = ctx.settings.genesys_service_user_id
+    if api is None or not evaluator or not row.agent_id:
+        row.reason = "writeback_skipped: no Genesys, service user or agent id"
+        return {"status": row.status, "reason": row.reason}
+    try:
+        return _write(ctx, row, api, evaluator)
+    except GenesysUnavailable as exc:
+        raise RetryLater(str(exc), exc.retry_after) from exc
+
+
+def _write(ctx: JobContext, row: ScoringRequest, api: Any, evaluator: str) -> dict[str, Any]:
+    current = _fresh_form(api, row)
+    if result_parity(ScoreResult.from_json(row.result or {}), current):
+        log.warning("scorecard drift before write-back; re-scoring", extra={"request": row.id})
+        transcript = _transcript(ctx, row, api)
+        assert transcript is not None  # it was read once already
+        _score(ctx, row, transcript, current)
+        if row.status != "scored":
+            return {"status": row.status, "reason": row.reason}
+    result = ScoreResult.from_json(row.result or {})
+    body = build_body(
+        current,
+        result,
+        conversation_id=row.conversation_id,
+        agent_id=row.agent_id,
+        evaluator_id=evaluator,
+        comment_limit=ctx.settings.scoring_comment_max_chars,
+    )
+    problems = parity_problems(body, current)
+    if problems:
+        row.status, row.reason = "needs_review", "scorecard_drift: " + "; ".join(problems)[:500]
+        return {"status": row.status, "reason": row.reason}
+    return _create(api, row, body)
+
+
+def _create(api: Any, row: ScoringRequest, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        outcome = create_evaluation(
+            api, conversation_id=row.conversation_id, agent_id=row.agent_id, body=body
+        )
+    except (GenesysError, GenesysNotFound) as exc:
+        status = getattr(exc, "upstream_status", 404)
+        row.status, row.reason = "needs_review", f"writeback_rejected: {status}"
+        row.writeback_request = body
+        row.writeback_response = {"error": str(getattr(exc, "body", exc))[:2000]}
+        return {"status": row.status, "reason": row.reason}
+    row.status, row.evaluation_id = "written", outcome.evaluation_id
+    row.writeback_request, row.writeback_response = outcome.request, outcome.response
+    return {"status": "written", "evaluationId": outcome.evaluation_id}
