@@ -46,13 +46,14 @@ class Policy:
 def exclusion_reason(
     policy: Policy,
     *,
-    queue: str = "",
+    queues: tuple[str, ...] = (),
     wrapup_code: str = "",
     abandoned: bool = False,
     duration_seconds: float | None = None,
 ) -> str:
     """Why an interaction is not scored, from what the caller told us ("" = score it)."""
-    if queue and queue.lower() in {q.lower() for q in policy.excluded_queues}:
+    excluded = {q.lower() for q in policy.excluded_queues}
+    if any(q and q.lower() in excluded for q in queues):
         return "internal_test_call"
     if wrapup_code and wrapup_code.lower() in {w.lower() for w in policy.test_wrapup_codes}:
         return "internal_test_call"

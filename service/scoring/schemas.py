@@ -18,6 +18,7 @@ class ScoreTranscriptIn(Input):
     communicationId: str = OPT
     mediaType: str = Field(default="", max_length=32)
     agentId: str = OPT
+    queueId: str = OPT
     queueName: str = Field(default="", max_length=256)
     wrapupCode: str = Field(default="", max_length=256)
     durationSeconds: float | None = Field(default=None, ge=0, le=10 * 86400, allow_inf_nan=False)

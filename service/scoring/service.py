@@ -38,7 +38,8 @@ def _delay(body: ScoreTranscriptIn, settings: Settings, inline: bool) -> float:
         if body.conversationEnd is not None:
             end = body.conversationEnd
             end = end if end.tzinfo else end.replace(tzinfo=UTC)
-            wait = max(0.0, (end - now).total_seconds() + window)
+            # Capped: an end in the future is clock skew, not a reason to wait for days.
+            wait = min(max(0.0, (end - now).total_seconds() + window), window + 300.0)
         else:
             wait = window
     later = datetime.fromtimestamp(now.timestamp() + wait, UTC)
@@ -85,7 +86,7 @@ def ingest(
     key = rules.idempotency_key(body.conversationId, body.communicationId, card.id, card.version)
     why = rules.exclusion_reason(
         policy_from_settings(settings),
-        queue=body.queueName,
+        queues=(body.queueName, body.queueId),
         wrapup_code=body.wrapupCode,
         abandoned=body.abandoned,
         duration_seconds=body.durationSeconds,

@@ -25,10 +25,10 @@ def test_duration_boundary(duration, reason):
 
 
 def test_exclusions():
-    assert rules.exclusion_reason(POLICY, queue="qa test") == "internal_test_call"
+    assert rules.exclusion_reason(POLICY, queues=("", "qa test")) == "internal_test_call"
     assert rules.exclusion_reason(POLICY, wrapup_code="test") == "internal_test_call"
     assert rules.exclusion_reason(POLICY, abandoned=True) == "abandoned"
-    assert rules.exclusion_reason(POLICY, queue="Sales") == ""
+    assert rules.exclusion_reason(POLICY, queues=("Sales", "q-1")) == ""
 
 
 @pytest.mark.parametrize(("n", "reason"), [(3, "too_short"), (4, ""), (5, "")])
