@@ -85,4 +85,52 @@ def eval_command(directory: str, scorecard: str, workers: int, fmt: str) -> None
         sys.exit(1)
 
 
-commands = [score_command, eval_command]
+@click.command("score-batch")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--scorecard", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--workers", default=4, show_default=True)
+def score_batch_command(directory: str, scorecard: str, out_path: str, workers: int) -> None:
+    """Score every transcript (*.json) of a directory into a JSON Lines file, with progress."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from service.scoring.engine import score
+    from service.transcripts.rules import TranscriptError, parse_document
+
+    card = _load_scorecard(scorecard)
+    chat, cfg = _engine(Settings())
+    paths = sorted(p for p in Path(directory).glob("*.json") if not p.name.endswith(".labels.json"))
+
+    def one(path: Path) -> dict[str, Any]:
+        try:
+            doc = parse_document(json.loads(path.read_text(encoding="utf-8")))
+        except (TranscriptError, ValueError) as exc:
+            return {"file": path.name, "error": str(exc)}
+        return {"file": path.name, **score(doc, card, chat, cfg).to_json()}
+
+    review = 0
+    with open(out_path, "w", encoding="utf-8") as out, ThreadPoolExecutor(max(1, workers)) as pool:
+        futures = [pool.submit(one, p) for p in paths]
+        for done, future in enumerate(as_completed(futures), 1):
+            row = future.result()
+            review += bool(row.get("needsReview") or row.get("error"))
+            out.write(json.dumps(row) + "\n")
+            click.echo(f"\rscored {done}/{len(paths)}  needs review {review}", nl=False, err=True)
+    click.echo("", err=True)
+    click.echo(f"{len(paths)} transcripts scored, {review} need review: {out_path}")
+
+
+@click.command("scoring-reconcile")
+def scoring_reconcile_command() -> None:
+    """Requeue dead scoring and write-back jobs (run daily, e.g. from a scheduler)."""
+    from service.cli import _app_and_settings
+    from service.db import get_db
+    from service.scoring.service import reconcile
+
+    app, settings = _app_and_settings()
+    with get_db(app).session_scope() as session:
+        count = reconcile(session, max_age_days=settings.scoring_reconcile_max_age_days)
+    click.echo(f"requeued {count} dead scoring jobs")
+
+
+commands = [score_command, eval_command, score_batch_command, scoring_reconcile_command]

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 
 from service.transcripts.rules import NEUTRAL_TOKEN, REDACTION_RE, Transcript, Turn
 
-_PUNCT = {ord(c): " " for c in "\",.;:!?()[]{}<>-_/\\|*~“”«»…–—"}
+_PUNCT: dict[int, str | None] = {ord(c): " " for c in '",.;:!?()[]{}<>-_/\\|*~“”«»…–—'}
 _PUNCT.update({ord(c): None for c in "'`‘’"})  # "don't" and "dont" are the same word
 MIN_FUZZY_CHARS = 12  # shorter quotes must match exactly: fuzz on 5 letters proves nothing
 

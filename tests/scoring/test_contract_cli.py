@@ -118,3 +118,30 @@ def test_qmloop_eval_reports_accuracy_and_kappa(fake_llm, tmp_path):
     assert q["identity"]["n"] == 5 and q["identity"]["accuracy"] == 0.8
     assert q["courtesy"]["accuracy"] == 1.0 and q["greeting"]["n"] == 0
     assert q["identity"]["kappa"] is not None and q["identity"]["kappa"] < 1
+
+
+def test_score_batch_writes_json_lines_with_progress(fake_llm, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in (EXAMPLES / "transcripts").glob("*.json"):
+        (src / p.name).write_text(p.read_text())
+    (src / "broken.json").write_text('{"nope": 1}')
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(
+        main,
+        [
+            "score-batch",
+            str(src),
+            "--scorecard",
+            str(EXAMPLES / "scorecards" / "retail_support.yaml"),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        env=_env(fake_llm),
+    )
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 4 and sum("error" in r for r in rows) == 1
+    assert "scored 4/4" in res.output and "4 transcripts scored, 1 need review" in res.output
