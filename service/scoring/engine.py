@@ -155,7 +155,15 @@ def _llm_item(
         item.note = "unverified_evidence"
         return item, f"unverified_evidence:{q.id}"
     item.answer_id, item.score = option.id, option.value
+    if option.value < q.best.value and _blames_redaction(item):
+        # Redacted data must never cost points: a human checks this one.
+        return item, f"redaction_penalty:{q.id}"
     return item, ""
+
+
+def _blames_redaction(item: ItemResult) -> bool:
+    text = item.rationale.lower() + " ".join(e.quote for e in item.evidence).lower()
+    return "customer_data" in text or "redact" in text
 
 
 def _neutral_item(q: Question, section_id: str, note: str) -> ItemResult:
