@@ -146,6 +146,7 @@ class GenesysClient:
             "POST",
             self.login_url + "/oauth/token",
             "/oauth/token",
+            budgeted=False,  # the per-token API budget does not cover the login host
             data={"grant_type": "client_credentials"},
             auth=(self._client_id, self._client_secret.get_secret_value()),
         )
@@ -194,12 +195,14 @@ class GenesysClient:
             headers=all_headers,
         )
 
-    def _send(self, method: str, url: str, template: str, **kwargs: Any) -> Any:
+    def _send(
+        self, method: str, url: str, template: str, *, budgeted: bool = True, **kwargs: Any
+    ) -> Any:
         """One logical call: budgeted attempts, retried on 429/5xx/timeouts up to the cap."""
         attempt = 0
         while True:
             try:
-                return self._attempt(method, url, template, attempt, **kwargs)
+                return self._attempt(method, url, template, attempt, budgeted, **kwargs)
             except _Retry as retry:
                 if attempt >= self.max_retries:
                     self._stats.add("unavailable")
@@ -224,9 +227,12 @@ class GenesysClient:
                 self._sleep(retry.delay)
                 attempt += 1
 
-    def _attempt(self, method: str, url: str, template: str, attempt: int, **kwargs: Any) -> Any:
+    def _attempt(
+        self, method: str, url: str, template: str, attempt: int, budgeted: bool, **kwargs: Any
+    ) -> Any:
         """Send once; return the parsed body, raise ``_Retry`` or a final Genesys error."""
-        self.budget.acquire()
+        if budgeted:
+            self.budget.acquire()
         self._stats.call(template)
         try:
             resp = self.session.request(method, url, timeout=self.timeout, **kwargs)

@@ -15,6 +15,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     if not settings.genesys_enabled:
         app.extensions["genesys"] = None
         return
+    from service.genesys.api import GenesysApi
     from service.genesys.client import GenesysClient
 
-    app.extensions["genesys"] = GenesysClient(settings)
+    client: GenesysApi = GenesysClient(settings)  # mypy checks the client against the protocol
+    app.extensions["genesys"] = client

@@ -7,16 +7,14 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-# Path segments that are ids: UUIDs, long hex strings, numbers, or a mix of digits and dashes.
-_ID_SEGMENT = re.compile(
-    r"^(?:[0-9a-fA-F-]{16,}|\d+|[A-Za-z0-9_.]*\d[A-Za-z0-9_.]*-[A-Za-z0-9_.-]+)$"
-)
+# Platform API route words are lower-case letters (plus the version, "v2"); anything else is an id.
+_ROUTE_WORD = re.compile(r"^(?:[a-z]+|v\d+)$")
 
 
 def path_template(path: str) -> str:
     """Replace id-like segments of an API path with ``{id}`` so counters and logs group by route."""
     path = path.split("?", 1)[0]
-    parts = [("{id}" if _ID_SEGMENT.match(part) else part) for part in path.split("/")]
+    parts = [part if not part or _ROUTE_WORD.match(part) else "{id}" for part in path.split("/")]
     return "/".join(parts)
 
 
