@@ -257,8 +257,11 @@ def parse_date(value: str) -> date | None:
 
 
 def in_window(created: datetime, now: datetime, window: timedelta = CAP_WINDOW) -> bool:
-    """True when ``created`` falls inside the rolling window ending at ``now``."""
-    return now - window < created <= now
+    """True when ``created`` falls inside the rolling window ending at ``now``.
+
+    Later timestamps count too: a concurrent request may commit after our clock was read.
+    """
+    return created > now - window
 
 
 def cap_reached(created: Iterable[datetime], now: datetime, cap: int) -> bool:

@@ -250,3 +250,8 @@ def test_lms_signature_roundtrip_and_replay():
     assert not rules.verify_lms_signature("other", header, body, now=1_000_100)
     assert not rules.verify_lms_signature("k", header, body, now=1_000_301)  # replay
     assert not rules.verify_lms_signature("k", "garbage", body, now=1_000_000)
+
+
+def test_cap_counts_assignments_stamped_after_now():
+    # A concurrent request read its clock later than ours and committed first.
+    assert rules.cap_reached([NOW + timedelta(milliseconds=5)] * 3, NOW, 3)
