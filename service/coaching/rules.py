@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 # Final statuses: REST (FINISHED), the event topic (Finished) and other QM systems.
@@ -35,11 +36,14 @@ def is_final(status: str) -> bool:
 
 def percentage(score: float, total: float) -> float:
     """score / total x 100, rounded half-up to 2 decimals; 0 when total is 0."""
-    if total <= 0:
+    if total <= 0 or not (math.isfinite(score) and math.isfinite(total)):
         return 0.0
-    # Decimal of the shortest repr avoids binary-float surprises at the rounding edge.
-    raw = Decimal(repr(float(score))) / Decimal(repr(float(total))) * 100
-    return float(raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # Decimal of the shortest repr avoids binary-float surprises at the rounding edge; the wide
+    # context keeps quantize from failing on absurd inputs (inline sections are caller data).
+    with localcontext() as ctx:
+        ctx.prec = 1000
+        raw = Decimal(repr(float(score))) / Decimal(repr(float(total))) * 100
+        return float(raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def form_groups(form: Mapping[str, Any] | None) -> dict[str, FormGroup]:
         return {}
     scaled = str(form.get("weightMode") or "SCALED").upper() != "OFF"
     out: dict[str, FormGroup] = {}
-    for order, group in enumerate(form.get("questionGroups") or []):
+    for order, group in enumerate(_list(form.get("questionGroups"))):
         if not isinstance(group, Mapping) or not group.get("id"):
             continue
         weight = _number(group.get("weight"), 1.0) if scaled else 1.0
@@ -116,10 +120,15 @@ def form_groups(form: Mapping[str, Any] | None) -> dict[str, FormGroup]:
     return out
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _number(value: Any, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return default
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else default
 
 
 def _group_points(entry: Mapping[str, Any]) -> tuple[float, float]:
@@ -143,7 +152,7 @@ def group_scores(evaluation: Mapping[str, Any], form: Mapping[str, Any] | None) 
     answers = evaluation.get("answers") or {}
     entries = answers.get("questionGroupScores") if isinstance(answers, Mapping) else None
     out: list[GroupScore] = []
-    for index, entry in enumerate(entries or []):
+    for index, entry in enumerate(_list(entries)):
         if not isinstance(entry, Mapping) or entry.get("markedNA"):
             continue
         gid = str(entry.get("questionGroupId") or "")
@@ -183,6 +192,14 @@ def overall_percentage(groups: Iterable[GroupScore]) -> tuple[float, float]:
     points = sum(g.points * g.weight for g in groups)
     possible = sum(g.possible * g.weight for g in groups)
     return percentage(points, possible), possible
+
+
+def evaluation_percentage(evaluation: Mapping[str, Any], groups: list[GroupScore]) -> float:
+    """The overall percentage; a failed kill question zeroes it, as Genesys scores it."""
+    answers = evaluation.get("answers")
+    if isinstance(answers, Mapping) and answers.get("anyFailedKillQuestions") is True:
+        return 0.0
+    return overall_percentage(groups)[0]
 
 
 def weakest(groups: Iterable[GroupScore]) -> GroupScore | None:

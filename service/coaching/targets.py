@@ -24,12 +24,13 @@ from service.coaching import rules
 from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.coaching.schemas import TargetOptions
 from service.db import utcnow
-from service.genesys.api import GenesysApi
+from service.genesys.api import GenesysApi, GenesysError
 from service.jobs.registry import PermanentFailure, RetryLater
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
+MAX_SLOT_TRIES = 5
 OPEN_LEARNING_STATES = {"assigned", "inprogress", "in_progress", "notstarted", ""}
 
 
@@ -132,7 +133,7 @@ class AppointmentTarget:
                 return str(item.get("id", ""))
         return ""
 
-    def _slot(self, api: GenesysApi, a: CoachingAssignment, ctx: TargetContext, now: datetime):
+    def _slots(self, api: GenesysApi, a: CoachingAssignment, ctx: TargetContext, now: datetime):
         start = now + timedelta(days=1)
         end = max(datetime.combine(a.due_date, datetime.min.time(), now.tzinfo), start)
         end = min(end + timedelta(days=1), now + timedelta(weeks=6))
@@ -144,31 +145,39 @@ class AppointmentTarget:
         if ctx.options.facilitator_id:
             query["facilitatorIds"] = [ctx.options.facilitator_id]
         slots = (api.query_schedule_slots(query) or {}).get("suggestedSlots") or []
-        good = [s for s in slots if s.get("differenceRating") == "Good"]
-        return (good or slots or [None])[0]
+        # Good slots first (least staffing impact), then the rest in Genesys's order.
+        return sorted(slots, key=lambda s: s.get("differenceRating") != "Good")
 
-    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
-        api, now = _api(ctx), utcnow()
-        found = self._existing(api, assignment, now)
-        if found:
-            return found
-        slot = self._slot(api, assignment, ctx, now)
-        if slot is None:
-            raise RetryLater("no free coaching slot before the due date", retry_after=3600)
+    def _body(self, a: CoachingAssignment, ctx: TargetContext, slot: dict[str, Any]):
         body: dict[str, Any] = {
-            "name": f"Coaching: {assignment.section_name or assignment.section_id}"[:200],
-            "description": _describe(assignment) + " " + _marker(assignment.evaluation_id),
+            "name": f"Coaching: {a.section_name or a.section_id}"[:200],
+            "description": _describe(a) + " " + _marker(a.evaluation_id),
             "dateStart": slot.get("dateStart"),
             "lengthInMinutes": slot.get("lengthInMinutes") or ctx.options.appointment_minutes,
-            "attendeeIds": [assignment.agent_id],
-            "conversationIds": [assignment.conversation_id] if assignment.conversation_id else [],
+            "attendeeIds": [a.agent_id],
+            "conversationIds": [a.conversation_id] if a.conversation_id else [],
             "addToSchedule": ctx.options.add_to_schedule,
         }
         if slot.get("wfmSchedule"):
             body["wfmSchedule"] = slot["wfmSchedule"]
         if ctx.options.facilitator_id:
             body["facilitatorId"] = ctx.options.facilitator_id
-        return str(api.create_coaching_appointment(body).get("id", ""))
+        return body
+
+    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
+        api, now = _api(ctx), utcnow()
+        found = self._existing(api, assignment, now)
+        if found:
+            return found
+        for slot in self._slots(api, assignment, ctx, now)[:MAX_SLOT_TRIES]:
+            try:
+                created = api.create_coaching_appointment(self._body(assignment, ctx, slot))
+            except GenesysError as exc:
+                # The overlap error's shape is undocumented: any 4xx means "try another slot".
+                log.info("appointment slot refused (%s): %s", exc.upstream_status, exc.body)
+                continue
+            return str(created.get("id", ""))
+        raise RetryLater("no free coaching slot before the due date", retry_after=3600)
 
 
 def lms_payload(a: CoachingAssignment) -> dict[str, Any]:

@@ -175,10 +175,11 @@ def _decide(
     evaluation_id = str(evaluation.get("id") or "")
     if not rules.is_final(str(evaluation.get("status") or "")):
         return TriageResult("skipped", "not_final")
-    pct, possible = rules.overall_percentage(groups)
+    possible = rules.overall_percentage(groups)[1]
     if possible <= 0:
         log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
         return TriageResult("skipped", "zero_total_points")
+    pct = rules.evaluation_percentage(evaluation, groups)
     form_id = form_id_of(evaluation)
     policy = policies.resolve(session, settings, form_id)
     if pct >= policy.threshold:

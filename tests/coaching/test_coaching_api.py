@@ -328,3 +328,35 @@ def test_policy_put_get_list_delete(client, auth, settings):
     assert wrong.status_code == 400
     assert client.delete("/api/v1/policies/form-1", headers=auth).status_code == 200
     assert client.get("/api/v1/policies/form-1", headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "evaluation",
+    [
+        {},
+        {"answers": 5},
+        {"answers": {"questionGroupScores": 7}},
+        {"answers": {"questionGroupScores": [1, "x", None, {"questionGroupId": {"a": 1}}]}},
+        {"evaluationForm": {"questionGroups": 3}, "answers": {"questionGroupScores": {}}},
+        {"evaluationForm": [], "sections": [{"id": "s", "score": 1e308, "totalPoints": 1e-308}]},
+        {"sections": [{"id": "s", "score": 1, "totalPoints": 2, "weight": 1e308}] * 3},
+        {"sections": "abc"},
+        {
+            "evaluationForm": {"questionGroups": [{"id": "g", "weight": "heavy"}]},
+            "answers": {
+                "questionGroupScores": [
+                    {
+                        "questionGroupId": "g",
+                        "totalScoreUnweighted": "1",
+                        "maxTotalScoreUnweighted": True,
+                    }
+                ]
+            },
+        },
+    ],
+)
+def test_weakest_section_survives_odd_inline_evaluations(client, auth, evaluation):
+    body = {"conversationId": "c", "evaluationId": "e", "evaluation": evaluation}
+    resp = post(client, auth, "weakest-section", body)
+    assert resp.status_code == 200, resp.get_json()
+    assert set(resp.get_json()) == OUTPUT_KEYS["weakest-section"]

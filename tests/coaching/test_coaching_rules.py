@@ -255,3 +255,11 @@ def test_lms_signature_roundtrip_and_replay():
 def test_cap_counts_assignments_stamped_after_now():
     # A concurrent request read its clock later than ours and committed first.
     assert rules.cap_reached([NOW + timedelta(milliseconds=5)] * 3, NOW, 3)
+
+
+def test_failed_kill_question_zeroes_the_overall():
+    ev = make_evaluation("e", [("g1", 2, 2)])
+    groups = rules.group_scores(ev, None)
+    assert rules.evaluation_percentage(ev, groups) == 100.0
+    ev["answers"]["anyFailedKillQuestions"] = True
+    assert rules.evaluation_percentage(ev, groups) == 0.0

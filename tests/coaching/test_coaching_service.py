@@ -329,3 +329,23 @@ def test_triage_queues_when_genesys_is_down_and_job_finishes(app, settings, gene
     assert (res.decision, res.reason) == ("queued", "genesys_unavailable")
     drain(app, settings)
     assert count(app) == 1
+
+
+def test_appointment_conflict_tries_the_next_slot(app, settings, genesys, put_policy):
+    from service.genesys.api import GenesysError
+
+    put_policy(form_id="*", target="genesys_coaching_appointment")
+    original = genesys.create_coaching_appointment
+    refused = []
+
+    def create(body):
+        if not refused:
+            refused.append(body["dateStart"])
+            raise GenesysError("overlap", upstream_status=409, body={"code": "conflict"})
+        return original(body)
+
+    genesys.create_coaching_appointment = create
+    assign(app, settings, genesys, evaluation_id="e1")
+    drain(app, settings)
+    assert refused == ["2026-11-24T10:00:00Z"]  # the Good slot was tried first
+    assert [a["dateStart"] for a in genesys.appointments] == ["2026-11-24T09:00:00Z"]
