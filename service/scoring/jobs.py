@@ -101,10 +101,12 @@ def score_job(ctx: JobContext) -> dict[str, Any]:
     return {"status": row.status, "percentage": row.percentage}
 
 
-def _fresh_form(api: Any, row: ScoringRequest) -> Scorecard:
-    """The current published form, read past any cache (the pre-submission parity check)."""
-    path = f"/api/v2/quality/publishedforms/evaluations/{row.scorecard_id}"
-    return from_genesys_form(api.request("GET", path))
+def _fresh_form(api: Any, ref: str) -> Scorecard:
+    """The configured published form, read past any cache (the pre-submission parity check)."""
+    form_id = ref.split(":", 1)[1] if ref.startswith("genesys:") else ref
+    return from_genesys_form(
+        api.request("GET", f"/api/v2/quality/publishedforms/evaluations/{form_id}")
+    )
 
 
 @job_handler(service.WRITEBACK_JOB)
@@ -125,7 +127,7 @@ def writeback_job(ctx: JobContext) -> dict[str, Any]:
 
 
 def _write(ctx: JobContext, row: ScoringRequest, api: Any, evaluator: str) -> dict[str, Any]:
-    current = _fresh_form(api, row)
+    current = _fresh_form(api, ctx.settings.scoring_scorecard)
     if result_parity(ScoreResult.from_json(row.result or {}), current):
         log.warning("scorecard drift before write-back; re-scoring", extra={"request": row.id})
         transcript = _transcript(ctx, row, api)

@@ -142,7 +142,8 @@ def parse_genesys(doc: dict[str, Any]) -> Transcript:
     agents = tuple(
         str(p["userId"])
         for p in doc.get("participants") or []
-        if p.get("userId") and str(p.get("participantPurpose", "")).lower() in ("agent", "user")
+        if p.get("userId")
+        and str(p.get("participantPurpose", "")).lower() in ("agent", "user", "internal")
     )
     return Transcript(
         turns=tuple(merge_turns(turns)),
