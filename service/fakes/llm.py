@@ -8,7 +8,8 @@ Fault modes, chosen per request (header ``X-Fake-Mode``), from a script of upcom
 (``POST /_fake/script {"modes": [...]}``) or as the default (``POST /_fake/mode``):
 ``invalid_json``, ``wrong_keys``, ``string_ints``, ``hallucinate``, ``refusal``, ``text_refusal``,
 ``truncate``, ``content_filter``, ``rate_limit[:retry_after]``, ``server_error``,
-``slow[:seconds]``, ``no_json_schema`` (400 on json_schema, like servers without it).
+``slow[:seconds]``, ``no_json_schema`` (400 on json_schema, like servers without it), ``html``
+(a 200 with a proxy's HTML page).
 """
 
 from __future__ import annotations
@@ -213,24 +214,38 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return resp
 
 
-def answer(state: FakeState, body: dict[str, Any], mode: str) -> Response:
-    """Build the response of one request in the given mode."""
-    name, _, arg = mode.partition(":")
+def _transport_fault(name: str, arg: str, body: dict[str, Any]) -> Response | None:
+    """Faults answered before any content: 429, 5xx, an HTML page, a 400 on json_schema."""
     if name == "rate_limit":
         return _error(429, "rate limited", {"Retry-After": arg or "1"})
     if name == "server_error":
         return _error(500, "the fake had a bad day")
+    if name == "html":
+        return Response("<html><body>Gateway says hi</body></html>", 200, mimetype="text/html")
     fmt = (body.get("response_format") or {}).get("type")
     if name == "no_json_schema" and fmt == "json_schema":
         return _error(400, "response_format json_schema is not supported by this server")
+    return None
+
+
+_REFUSALS = {
+    "refusal": (None, "stop", "I can't help with evaluating this."),
+    "text_refusal": ("I'm sorry, but I can't assist with that request.", "stop", None),
+    "content_filter": ("", "content_filter", None),
+}
+
+
+def answer(state: FakeState, body: dict[str, Any], mode: str) -> Response:
+    """Build the response of one request in the given mode."""
+    name, _, arg = mode.partition(":")
+    fault = _transport_fault(name, arg, body)
+    if fault is not None:
+        return fault
     if name == "slow":
         time.sleep(float(arg or "2"))
-    if name == "refusal":
-        return jsonify(_completion(body, None, refusal="I can't help with evaluating this."))
-    if name == "text_refusal":
-        return jsonify(_completion(body, "I'm sorry, but I can't assist with that request."))
-    if name == "content_filter":
-        return jsonify(_completion(body, "", finish="content_filter"))
+    if name in _REFUSALS:
+        text, finish, refusal = _REFUSALS[name]
+        return jsonify(_completion(body, text, finish=finish, refusal=refusal))
     content = json.dumps(judge(body))
     if name == "truncate":
         return jsonify(_completion(body, content[: len(content) // 2], finish="length"))

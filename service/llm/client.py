@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from service.llm.budget import MinuteBudget
 from service.settings import Settings
@@ -203,6 +204,8 @@ class OpenAIChat:
                     raise LlmRejected(f"the LLM server answered {exc.status_code}") from exc
                 delay = self._delay(attempt, _retry_after(exc))
                 error = exc
+            except openai.APIError as exc:  # an unreadable body (a proxy's HTML page, ...)
+                raise LlmError(f"unusable answer from the LLM server: {exc}") from exc
             attempt += 1
             if attempt > self.max_retries:
                 hint = _retry_after(error) if isinstance(error, openai.APIStatusError) else None
@@ -226,6 +229,9 @@ class OpenAIChat:
         started = time.perf_counter()
         completion = self._client.chat.completions.create(**request)
         latency = (time.perf_counter() - started) * 1000
+        if not isinstance(completion, ChatCompletion):
+            # The SDK hands back the raw text when the body is not JSON (a proxy's error page).
+            raise LlmError(f"the LLM server answered something else: {str(completion)[:200]!r}")
         usage = completion.usage
         prompt_tokens = usage.prompt_tokens if usage else 0
         completion_tokens = usage.completion_tokens if usage else 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 SPEAKERS = ("agent", "customer", "ivr", "system")
@@ -59,7 +59,6 @@ class Transcript:
     media_type: str = ""
     language: str = ""
     agent_user_ids: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_voice(self) -> bool:

@@ -136,6 +136,13 @@ def test_persistent_429_and_5xx_become_retryable_review(fake_llm, card, good):
         assert result.review_reasons == ["llm_unavailable"] and result.retryable
 
 
+def test_an_html_page_instead_of_json_is_needs_review(fake_llm, card, good):
+    fake_llm.set_mode("html")
+    result = run(fake_llm, card, good)
+    assert result.needs_review and result.percentage is None
+    assert result.review_reasons == ["llm_error"] and len(result.calls) == 1
+
+
 def test_one_5xx_is_retried(fake_llm, card, good):
     fake_llm.script("server_error")
     assert not run(fake_llm, card, good).needs_review
