@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     scoring_comment_max_chars: int = Field(default=480, ge=40, le=4000)
     scoring_max_attempts: int = Field(default=3, ge=1, le=10)
     scoring_writeback: bool = True
+    # Queue coaching triage for each evaluation we write (idempotent with the Genesys trigger).
+    scoring_queue_coaching: bool = True
     # Off-peak batching: when set (for example "22-6", UTC hours), jobs wait for the window.
     scoring_offpeak_hours: str = ""
     scoring_reconcile_max_age_days: float = Field(default=7.0, ge=0)

@@ -121,9 +121,11 @@ def writeback_job(ctx: JobContext) -> dict[str, Any]:
         row.reason = "writeback_skipped: no Genesys, service user or agent id"
         return {"status": row.status, "reason": row.reason}
     try:
-        return _write(ctx, row, api, evaluator)
+        outcome = _write(ctx, row, api, evaluator)
     except GenesysUnavailable as exc:
         raise RetryLater(str(exc), exc.retry_after) from exc
+    _to_coaching(ctx, row)
+    return outcome
 
 
 def _write(ctx: JobContext, row: ScoringRequest, api: Any, evaluator: str) -> dict[str, Any]:
@@ -165,3 +167,18 @@ def _create(api: Any, row: ScoringRequest, body: dict[str, Any]) -> dict[str, An
     row.status, row.evaluation_id = "written", outcome.evaluation_id
     row.writeback_request, row.writeback_response = outcome.request, outcome.response
     return {"status": "written", "evaluationId": outcome.evaluation_id}
+
+
+def _to_coaching(ctx: JobContext, row: ScoringRequest) -> None:
+    """Hand the written evaluation to coaching triage like any other finished evaluation."""
+    if not (ctx.settings.scoring_queue_coaching and row.evaluation_id):
+        return
+    from service.coaching.triage import queue_triage
+
+    queue_triage(
+        ctx.session,
+        evaluation_id=row.evaluation_id,
+        conversation_id=row.conversation_id,
+        status="FINISHED",
+        trigger="automated_qa",
+    )

@@ -75,7 +75,7 @@ def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
     drained = jobs.drain(e2e_app, e2e_app.config["QM_SETTINGS"])
     with get_db(e2e_app).session_scope() as s:
         errors = [j.last_error for j in jobs.list_jobs(s) if j.last_error]
-    assert drained == {"done": 2}, errors
+    assert drained == {"done": 3}, errors  # score, write back, coaching triage
     with get_db(e2e_app).session_scope() as s:
         row = s.get(ScoringRequest, out["jobId"])
         assert row.status == "written", (row.status, row.reason)
@@ -88,6 +88,13 @@ def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
     assert evaluation["answers"]["comments"].startswith("[Automated QA]")
     # the fake computed the scoring set from our answer ids: they matched the form
     assert evaluation["answers"]["totalScore"] is not None
+    # the written evaluation flows into coaching like any other finished evaluation
+    with get_db(e2e_app).session_scope() as s:
+        triage = jobs.list_jobs(s, kind="coaching.triage")
+        assert len(triage) == 1 and triage[0].state == "done"
+        assert triage[0].payload["evaluation_id"] == row.evaluation_id
+        assert triage[0].payload["trigger"] == "automated_qa"
+        assert triage[0].result["decision"] in ("assigned", "skipped", "duplicate", "rate_limited")
 
 
 def test_duplicate_delivery_and_replayed_writeback_create_one_evaluation(e2e_app, gfake, auth):

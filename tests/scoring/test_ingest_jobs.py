@@ -33,6 +33,7 @@ def scoring_app(settings, fake_llm, genesys):
             "scoring_scorecard": "genesys:3c2a9d10-ctx",
             "scoring_diarization_window_seconds": 0,
             "genesys_service_user_id": "svc-qa-user",
+            "scoring_queue_coaching": False,  # the in-memory Genesys has no evaluations to read
         }
     )
     app = create_app(s)
