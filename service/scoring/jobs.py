@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
@@ -85,6 +86,11 @@ def score_job(ctx: JobContext) -> dict[str, Any]:
     transcript = _transcript(ctx, row, api)
     if transcript is None:
         return _skip(row, "no_transcript_source")
+    window = ctx.settings.scoring_diarization_window_seconds
+    wait = rules.diarization_wait(transcript, int(time.time() * 1000), window)
+    if wait > 0 and "transcript" not in ctx.payload:
+        # The call ended moments ago: diarization may still append segments. Come back later.
+        raise RetryLater("the transcript may still change (diarization window)", wait)
     why = rules.transcript_exclusion(engine.policy_from_settings(ctx.settings), transcript)
     if why:
         return _skip(row, why)

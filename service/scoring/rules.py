@@ -89,6 +89,18 @@ def risky_turns(transcript: Transcript, terms: Iterable[str] = RISK_TERMS) -> in
     return sum(1 for text in lowered if any(term in text for term in terms))
 
 
+def diarization_wait(transcript: Transcript, now_ms: int, window_seconds: float) -> float:
+    """Seconds until the transcript is settled (segments arrive up to the window after the end).
+
+    Only for absolute (epoch) phrase times; relative times cannot be checked and give 0.
+    """
+    ends = [t.end_ms if t.end_ms is not None else t.start_ms for t in transcript.turns]
+    last = max((e for e in ends if e is not None), default=None)
+    if last is None or last < 10**12:
+        return 0.0
+    return max(0.0, (last + window_seconds * 1000 - now_ms) / 1000)
+
+
 def idempotency_key(
     conversation_id: str, communication_id: str, scorecard_id: str, scorecard_version: str
 ) -> str:

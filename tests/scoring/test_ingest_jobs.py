@@ -282,3 +282,24 @@ def test_reconcile_requeues_dead_scoring_jobs(scoring_app, auth, genesys):
         assert scoring.reconcile(s, max_age_days=7) == 1
     genesys.transcript_ready = True
     assert drain(scoring_app).get("done") == 2
+
+
+def test_a_transcript_that_just_ended_waits_out_diarization(scoring_app, auth, genesys):
+    import time
+
+    now_ms = int(time.time() * 1000)
+    for tr in genesys.transcript["transcripts"]:
+        for i, phrase in enumerate(tr["phrases"]):
+            phrase["startTimeMs"] = now_ms - 30_000 + i * 1000
+    scoring_app.config["QM_SETTINGS"] = scoring_app.config["QM_SETTINGS"].model_copy(
+        update={"scoring_diarization_window_seconds": 90}
+    )
+    out = post(
+        scoring_app, auth, {"conversationId": CONV, "transcriptStatus": "COMPLETE"}
+    ).get_json()
+    assert jobs.run_one(scoring_app, scoring_app.config["QM_SETTINGS"]) == "queued"
+    with get_db(scoring_app).session_scope() as s:
+        job = s.scalar(select(Job).where(Job.kind == "scoring.score"))
+        assert "diarization" in job.last_error
+        assert 60 <= (job.run_at - job.updated_at).total_seconds() <= 91
+    assert row(scoring_app, out["jobId"]).status == "queued"

@@ -154,3 +154,17 @@ def test_cohen_kappa():
 )
 def test_offpeak_window(hours, now, delay):
     assert rules.offpeak_delay(hours, now, 0) == delay
+
+
+@pytest.mark.parametrize(
+    ("now", "wait"),
+    [(1_700_000_089_999, 0.001), (1_700_000_090_000, 0.0), (1_700_000_090_001, 0.0)],
+)
+def test_diarization_wait_boundary(now, wait):
+    from service.transcripts.rules import parse_document
+
+    doc = {"turns": [{"speaker": "agent", "text": "bye", "startTimeMs": 1_700_000_000_000}]}
+    t = parse_document(doc)
+    assert rules.diarization_wait(t, now, 90) == pytest.approx(wait)
+    relative = parse_document({"turns": [{"speaker": "agent", "text": "x", "startTimeMs": 5000}]})
+    assert rules.diarization_wait(relative, now, 90) == 0.0
