@@ -19,6 +19,7 @@ from service.scoring.schemas import (
     ScoringEventIn,
     ScoringRequestOut,
 )
+from service.transcripts.rules import TranscriptError, parse_document
 
 bp = Blueprint("scoring", __name__)
 
@@ -73,6 +74,14 @@ def _flatten(event: ScoringEventIn) -> ScoreTranscriptIn:
 def scoring_event() -> Response:
     """Accept an event (flat, or a Genesys notification) and queue scoring."""
     event = parse_body(ScoringEventIn)
+    if event.transcript is not None:
+        try:
+            parse_document(event.transcript)
+        except TranscriptError as exc:
+            raise InvalidInput(
+                f"The transcript is unreadable: {exc}",
+                errors=[{"field": "transcript", "message": str(exc)}],
+            ) from exc
     out = service.ingest(
         get_session(),
         body=_flatten(event),

@@ -124,10 +124,17 @@ def parse_document(doc: Any) -> Transcript:
     """Read either supported form; raises ``TranscriptError``."""
     if not isinstance(doc, dict):
         raise TranscriptError("a transcript is a JSON object")
-    if "turns" in doc:
-        return parse_plain(doc)
-    if "transcripts" in doc:
-        return parse_genesys(doc)
+    try:
+        if "turns" in doc:
+            return parse_plain(doc)
+        if "transcripts" in doc:
+            transcript = parse_genesys(doc)
+            if not transcript.turns:
+                raise TranscriptError("the transcript has no phrases")
+            return transcript
+    except (TypeError, AttributeError, KeyError) as exc:
+        # Real documents vary; a wrong shape is an unreadable transcript, not a crash.
+        raise TranscriptError(f"unexpected transcript shape: {exc}") from exc
     raise TranscriptError("expected 'turns' (plain form) or 'transcripts' (Genesys document)")
 
 

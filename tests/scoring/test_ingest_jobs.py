@@ -266,6 +266,9 @@ def test_event_endpoint_with_inline_transcript_and_notification_shape(app, auth,
     assert got["evaluationId"] == ""  # YAML scorecards are not written to Genesys
     bad = post(app, auth, {"eventBody": {"x": 1}}, "/api/v1/scoring/events")
     assert bad.status_code == 400 and bad.get_json()["code"] == "validation_error"
+    unreadable = {"conversationId": "c-2", "transcript": {"turns": [{"speaker": "alien"}]}}
+    bad = post(app, auth, unreadable, "/api/v1/scoring/events")
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "transcript"
 
 
 def test_no_scorecard_is_a_skip_not_an_error(app, auth):

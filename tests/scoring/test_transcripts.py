@@ -123,3 +123,19 @@ def test_redaction_tokens_become_neutral():
         neutralize_redactions(t).turns[0].text
         == f"card {NEUTRAL_TOKEN} and {NEUTRAL_TOKEN} and {NEUTRAL_TOKEN}"
     )
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"transcripts": 5},
+        {"transcripts": [{"phrases": [5]}]},
+        {"transcripts": [{"phrases": [{"text": "hi", "participantPurpose": "alien"}]}]},
+        {"transcripts": [], "participants": "x"},
+        {"transcripts": []},
+        {"turns": "abc"},
+    ],
+)
+def test_odd_genesys_shapes_are_transcript_errors(doc):
+    with pytest.raises(TranscriptError):
+        parse_document(doc)
