@@ -36,8 +36,10 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Lower-case, punctuation-free, single-spaced text plus each character's original index."""
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(unicodedata.normalize("NFKC", text)):
-        mapped = ch.casefold().translate(_PUNCT)
+    # Normalize character by character so every output index maps to the original text
+    # (NFKC can turn one character into several, "ĳ" into "ij").
+    for i, ch in enumerate(text):
+        mapped = unicodedata.normalize("NFKC", ch).casefold().translate(_PUNCT)
         for c in mapped:
             if c.isspace():
                 if out and out[-1] != " ":

@@ -54,3 +54,27 @@ def test_redacted_disclosure_detection():
     assert redacted_phrase_turn(t, "we will never share your data", ("agent",)) is None
     # a redaction elsewhere in the turn does not excuse a missing disclosure
     assert redacted_phrase_turn(t, "your call is important to us", ("agent",)) is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from service.scoring.evidence import normalize  # noqa: E402
+
+WORDS = st.lists(
+    st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=8),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=WORDS, data=st.data())
+def test_any_true_quote_verifies_and_its_span_holds_it(words, data):
+    text = " ".join(words) + "."
+    lo = data.draw(st.integers(0, len(words) - 1))
+    hi = data.draw(st.integers(lo + 1, len(words)))
+    quote = " ".join(words[lo:hi])
+    m = find_quote(quote, text)
+    assert m.verified
+    assert normalize(quote) in normalize(text[m.start : m.end])
