@@ -108,6 +108,23 @@ def _harmful(rng: random.Random, words: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+_NEG_RE = re.compile(r"\b(not|never|no)\s+|n't\b", re.I)
+_FILLERS = {"please", "just", "so", "ok", "sure", "really", "actually"}
+
+
+def _dropped(words: list[str]) -> list[tuple[str, str]]:
+    """One word left out: harmless for a filler, meaning-changing for a negation."""
+    out = []
+    quote = " ".join(words)
+    if _NEG_RE.search(quote):
+        out.append((_NEG_RE.sub("", quote, count=1), "negation_dropped"))
+    for i, w in enumerate(words):
+        if w.lower().strip(",.!?") in _FILLERS and 0 < i < len(words) - 1:
+            out.append((" ".join(words[:i] + words[i + 1 :]), "benign_filler_dropped"))
+            break
+    return out
+
+
 def build(seed: int = 7) -> list[Case]:
     """Every labelled case, deterministic for a seed."""
     rng = random.Random(seed)
@@ -120,6 +137,7 @@ def build(seed: int = 7) -> list[Case]:
         cases.append(Case(text, text, True, "true_full_turn"))
         cases += [Case(text, q, True, k) for q, k in _benign(rng, span)]
         cases += [Case(text, q, False, k) for q, k in _harmful(rng, span)]
+        cases += [Case(text, q, k.startswith("benign"), k) for q, k in _dropped(words)]
         other = turns[(idx + 1 + rng.randrange(len(turns) - 1)) % len(turns)]
         if other.lower() not in text.lower():
             cases.append(Case(text, " ".join(_span(rng, other.split())), False, "other_turn"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
@@ -63,9 +64,41 @@ def _span(index: list[int], lo: int, hi: int) -> tuple[int, int]:
     return index[lo], index[hi - 1] + 1
 
 
+_NEGATIONS = {
+    "not",
+    "no",
+    "never",
+    "nothing",
+    "nobody",
+    "none",
+    "cannot",
+    "cant",
+    "dont",
+    "wont",
+    "isnt",
+    "wasnt",
+    "arent",
+    "didnt",
+    "doesnt",
+    "couldnt",
+    "shouldnt",
+    "wouldnt",
+    "havent",
+    "hasnt",
+    "aint",
+}
+
+
+def _negations(words: list[str]) -> list[str]:
+    return sorted(w for w in words if w in _NEGATIONS)
+
+
 def _words_close(quote: str, span: str, max_misses: int = 1) -> bool:
-    """Every quote word appears in the span, except at most one near-identical word."""
+    """Every quote word appears in the span, except at most one near-identical word, and
+    both say "not" the same number of times (dropping one word must not flip the meaning)."""
     pool = span.split()
+    if _negations(quote.split()) != _negations(pool):
+        return False
     misses = 0
     for word in quote.split():
         if word in pool:
@@ -94,9 +127,36 @@ def find_quote(quote: str, text: str, threshold: float = 92.0) -> Match:
         return Match(False, reason="not_found")
     lo, hi = _widen(t, aligned.dest_start, aligned.dest_end)
     if not _words_close(q, t[lo:hi]):
-        return Match(False, score=aligned.score, reason="words_differ")
+        # The character window may have slid past a dropped word; align word by word.
+        window = _word_window(q, t)
+        if window is None:
+            return Match(False, score=aligned.score, reason="words_differ")
+        lo, hi = window
     start, end = _span(index, lo, hi)
     return Match(True, start, end, aligned.score)
+
+
+def _word_window(q: str, t: str, max_extra: int = 2) -> tuple[int, int] | None:
+    """Character bounds of the turn words matching the quote's words in order, allowing a
+    couple of dropped filler words in the quote; None when no tight window exists."""
+    qw, tw = q.split(), t.split()
+    blocks = [
+        b for b in SequenceMatcher(a=qw, b=tw, autojunk=False).get_matching_blocks() if b.size
+    ]
+    if not blocks:
+        return None
+    matched = sum(b.size for b in blocks)
+    first, last = blocks[0].b, blocks[-1].b + blocks[-1].size
+    if len(qw) - matched > 1 or (last - first) - matched > max_extra:
+        return None
+    window = tw[first:last]
+    extra = [w for w in window if w not in qw]
+    if any(w in _NEGATIONS for w in extra) or not _words_close(q, " ".join(window)):
+        return None
+    starts = [0]
+    for w in tw[:-1]:
+        starts.append(starts[-1] + len(w) + 1)
+    return starts[first], starts[last - 1] + len(tw[last - 1])
 
 
 def _widen(t: str, lo: int, hi: int) -> tuple[int, int]:

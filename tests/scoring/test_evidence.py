@@ -20,6 +20,8 @@ TURN = "OK, unfortunately because it has been more than 90 days we cannot accept
         ("we can accept the return", False),  # meaning flipped
         ("we cannot accept the refund", False),  # a different word
         ("we will happily accept the return", False),
+        ("because it has been more than 90 days we accept the return", False),  # "not" dropped
+        ("unfortunately it has been more than 90 days", True),  # one filler word dropped
         ("90 days", True),
         ("91 days", False),  # short quotes must match exactly
         ("", False),
