@@ -123,17 +123,17 @@ def find_quote(quote: str, text: str, threshold: float = 92.0) -> Match:
     if len(q) < MIN_FUZZY_CHARS or not t:
         return Match(False, reason="not_found")
     aligned = fuzz.partial_ratio_alignment(q, t, score_cutoff=threshold)
-    if aligned is None or aligned.dest_end <= aligned.dest_start:
-        return Match(False, reason="not_found")
-    lo, hi = _widen(t, aligned.dest_start, aligned.dest_end)
-    if not _words_close(q, t[lo:hi]):
-        # The character window may have slid past a dropped word; align word by word.
-        window = _word_window(q, t)
-        if window is None:
-            return Match(False, score=aligned.score, reason="words_differ")
-        lo, hi = window
-    start, end = _span(index, lo, hi)
-    return Match(True, start, end, aligned.score)
+    if aligned is not None and aligned.dest_end > aligned.dest_start:
+        lo, hi = _widen(t, aligned.dest_start, aligned.dest_end)
+        if _words_close(q, t[lo:hi]):
+            start, end = _span(index, lo, hi)
+            return Match(True, start, end, aligned.score)
+    # A dropped filler word defeats character alignment; align word by word instead.
+    window = _word_window(q, t)
+    if window is None:
+        return Match(False, score=aligned.score if aligned else 0.0, reason="not_found")
+    start, end = _span(index, *window)
+    return Match(True, start, end, fuzz.ratio(q, t[window[0] : window[1]]))
 
 
 def _word_window(q: str, t: str, max_extra: int = 2) -> tuple[int, int] | None:
