@@ -14,13 +14,20 @@ OPT = Field(default="", max_length=128)
 
 
 class ScoreTranscriptIn(Input):
+    """The ``score-transcript`` data action input (equal to data_actions/score-transcript.json)."""
+
     conversationId: str = ID
     communicationId: str = OPT
     mediaType: str = Field(default="", max_length=32)
     agentId: str = OPT
     queueId: str = OPT
-    queueName: str = Field(default="", max_length=256)
     wrapupCode: str = Field(default="", max_length=256)
+
+
+class InteractionIn(ScoreTranscriptIn):
+    """What ingestion understands: the data action input plus what events may also carry."""
+
+    queueName: str = Field(default="", max_length=256)
     durationSeconds: float | None = Field(default=None, ge=0, le=10 * 86400, allow_inf_nan=False)
     abandoned: bool = False
     conversationEnd: datetime | None = None
@@ -33,7 +40,7 @@ class ScoreTranscriptOut(Output):
     reason: str
 
 
-class ScoringEventIn(ScoreTranscriptIn):
+class ScoringEventIn(InteractionIn):
     """A flat event, or a Genesys notification with the fields under ``eventBody``."""
 
     conversationId: str = Field(default="", max_length=128)

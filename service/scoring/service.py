@@ -18,7 +18,7 @@ from service.scoring.engine import policy_from_settings
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.scoring.registry import current_scorecard
 from service.scoring.results import ScoreResult
-from service.scoring.schemas import ScoreTranscriptIn, ScoreTranscriptOut
+from service.scoring.schemas import InteractionIn, ScoreTranscriptOut
 from service.scoring.scorecard import Scorecard, ScorecardError
 from service.settings import Settings
 
@@ -29,7 +29,7 @@ WRITEBACK_JOB = "scoring.writeback"
 FINAL_TRANSCRIPT = {"", "COMPLETE", "COMPLETED", "FINISHED"}
 
 
-def _delay(body: ScoreTranscriptIn, settings: Settings, inline: bool) -> float:
+def _delay(body: InteractionIn, settings: Settings, inline: bool) -> float:
     """Wait out diarization (unless the transcript is final already), then off-peak hours."""
     now = utcnow()
     wait = 0.0
@@ -68,7 +68,7 @@ def _get_or_create(
 def ingest(
     session: Session,
     *,
-    body: ScoreTranscriptIn,
+    body: InteractionIn,
     settings: Settings,
     api: Any | None,
     source: str = "data_action",

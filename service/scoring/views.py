@@ -13,6 +13,7 @@ from service.db import get_session
 from service.errors import Forbidden, InvalidInput
 from service.scoring import registry, service
 from service.scoring.schemas import (
+    InteractionIn,
     InvalidateOut,
     ScoreTranscriptIn,
     ScoreTranscriptOut,
@@ -41,26 +42,24 @@ def score_transcript(body: ScoreTranscriptIn) -> ScoreTranscriptOut:
     """Queue a transcript for scoring (idempotent per interaction and scorecard version)."""
     return service.ingest(
         get_session(),
-        body=body,
+        body=InteractionIn.model_validate(body.model_dump()),
         settings=get_settings(),
         api=current_app.extensions.get("genesys"),
         source="data_action",
     )
 
 
-def _flatten(event: ScoringEventIn) -> ScoreTranscriptIn:
+def _flatten(event: ScoringEventIn) -> InteractionIn:
     """A flat event, or the fields of a Genesys notification's ``eventBody``."""
     data: dict[str, Any] = event.model_dump(exclude={"eventBody", "transcript"})
     if event.eventBody:
-        data.update(
-            {k: v for k, v in event.eventBody.items() if k in ScoreTranscriptIn.model_fields}
-        )
+        data.update({k: v for k, v in event.eventBody.items() if k in InteractionIn.model_fields})
     if not data.get("conversationId"):
         raise InvalidInput(
             "conversationId is required.",
             errors=[{"field": "conversationId", "message": "required"}],
         )
-    return ScoreTranscriptIn.model_validate(data)
+    return InteractionIn.model_validate(data)
 
 
 @route(

@@ -15,7 +15,7 @@ ACTION = json.loads((ROOT / "data_actions" / "score-transcript.json").read_text(
 
 def test_data_action_contract_matches_the_models():
     inp = ACTION["contract"]["input"]["inputSchema"]
-    assert set(inp["properties"]) <= set(ScoreTranscriptIn.model_fields)
+    assert set(inp["properties"]) == set(ScoreTranscriptIn.model_fields)
     required = {n for n, f in ScoreTranscriptIn.model_fields.items() if f.is_required()}
     assert set(inp["required"]) == required == {"conversationId"}
     out = ACTION["contract"]["output"]["successSchema"]

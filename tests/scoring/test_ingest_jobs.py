@@ -19,6 +19,7 @@ from tests.scoring.conftest import EXAMPLES, GOOD_TURNS
 from tests.scoring.memory_genesys import MemoryGenesys
 
 CONV = "conv-0001"
+EVENTS = "/api/v1/scoring/events"
 
 
 @pytest.fixture
@@ -122,7 +123,8 @@ def test_concurrent_identical_deliveries_make_one_request(scoring_app, auth):
     ],
 )
 def test_policy_exclusions_are_skipped(scoring_app, auth, extra, reason):
-    out = post(scoring_app, auth, {"conversationId": "c-x", **extra}).get_json()
+    # richer interaction facts come through the event endpoint
+    out = post(scoring_app, auth, {"conversationId": "c-x", **extra}, EVENTS).get_json()
     assert out["status"] == "skipped" and out["reason"] == reason
 
 
@@ -130,10 +132,10 @@ def test_test_queue_is_excluded(scoring_app, auth):
     scoring_app.config["QM_SETTINGS"] = scoring_app.config["QM_SETTINGS"].model_copy(
         update={"scoring_excluded_queues": ["QA Test Queue"]}
     )
-    out = post(
-        scoring_app, auth, {"conversationId": "c-y", "queueName": "qa test queue"}
-    ).get_json()
+    out = post(scoring_app, auth, {"conversationId": "c-y", "queueId": "qa test queue"}).get_json()
     assert out == {"jobId": out["jobId"], "status": "skipped", "reason": "internal_test_call"}
+    by_name = {"conversationId": "c-z", "queueName": "QA Test Queue"}
+    assert post(scoring_app, auth, by_name, EVENTS).get_json()["reason"] == "internal_test_call"
 
 
 def test_diarization_window_delays_the_job(scoring_app, auth):
@@ -147,7 +149,9 @@ def test_diarization_window_delays_the_job(scoring_app, auth):
         gap = (job.run_at - job.created_at).total_seconds()
     assert 89 <= gap <= 91 and out["status"] == "queued"
     # a COMPLETE transcript event needs no wait
-    done = post(scoring_app, auth, {"conversationId": "c-done", "transcriptStatus": "COMPLETE"})
+    done = post(
+        scoring_app, auth, {"conversationId": "c-done", "transcriptStatus": "COMPLETE"}, EVENTS
+    )
     assert done.get_json()["status"] == "queued"
     assert drain(scoring_app).get("done") == 2
 
@@ -297,9 +301,8 @@ def test_a_transcript_that_just_ended_waits_out_diarization(scoring_app, auth, g
     scoring_app.config["QM_SETTINGS"] = scoring_app.config["QM_SETTINGS"].model_copy(
         update={"scoring_diarization_window_seconds": 90}
     )
-    out = post(
-        scoring_app, auth, {"conversationId": CONV, "transcriptStatus": "COMPLETE"}
-    ).get_json()
+    body = {"conversationId": CONV, "transcriptStatus": "COMPLETE"}
+    out = post(scoring_app, auth, body, EVENTS).get_json()
     assert jobs.run_one(scoring_app, scoring_app.config["QM_SETTINGS"]) == "queued"
     with get_db(scoring_app).session_scope() as s:
         job = s.scalar(select(Job).where(Job.kind == "scoring.score"))
