@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
     # --- genesys settings (client and fake) ---
+    # Burst of the client's request budget; 0 means a tenth of genesys_requests_per_minute.
+    genesys_request_burst: int = Field(default=0, ge=0)
+    genesys_pool_size: int = Field(default=16, ge=1, le=256)
+    genesys_form_cache_size: int = Field(default=512, ge=1)
+    genesys_user_cache_size: int = Field(default=4096, ge=1)
 
     # --- coaching settings ---
     coaching_default_target: str = Field(
