@@ -7,8 +7,13 @@ assignment and its delivery job land in the same transaction.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +35,7 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 INACTIVE_STATES = {"inactive", "deleted"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +60,33 @@ class AgentStatus:
     def inactive(self) -> bool:
         """True for inactive or deleted users."""
         return self.state in INACTIVE_STATES
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="coaching-genesys")
+        return _POOL
+
+
+def within(budget: float | None, fn: Callable[[], T]) -> T:
+    """Run Genesys lookups with a time budget; raises ``GenesysUnavailable`` when it runs out.
+
+    The client may retry for longer than a data action may wait (Retry-After, backoff); past
+    the budget the caller queues the work instead, and the late answer is dropped.
+    """
+    if budget is None:
+        return fn()
+    future = _pool().submit(fn)
+    try:
+        return future.result(timeout=budget)
+    except FuturesTimeout:
+        raise GenesysUnavailable(f"Genesys did not answer within {budget:g} s") from None
 
 
 def agent_status(genesys: GenesysApi | None, agent_id: str) -> AgentStatus:
@@ -198,6 +231,7 @@ def assign_coaching(
     request: AssignRequest,
     agent: AgentStatus | None = None,
     queue_on_unavailable: bool = True,
+    genesys_budget: float | None = None,
     now: datetime | None = None,
 ) -> AssignResult:
     """Assign coaching for one evaluation: idempotent, one open per agent and section, capped.
@@ -208,7 +242,7 @@ def assign_coaching(
     now = now or utcnow()
     if agent is None:
         try:
-            agent = agent_status(genesys, request.agent_id)
+            agent = within(genesys_budget, lambda: agent_status(genesys, request.agent_id))
         except GenesysUnavailable:
             if not queue_on_unavailable:
                 raise

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from service.coaching import policies, rules
 from service.coaching.models import ProcessedEvent
 from service.coaching.schemas import EvaluationEventIn, EventOut, WeakestSectionOut
-from service.coaching.service import AssignRequest, AssignResult, agent_status, assign_coaching
+from service.coaching.service import (
+    AgentStatus,
+    AssignRequest,
+    AssignResult,
+    agent_status,
+    assign_coaching,
+    within,
+)
 from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
 from service.jobs.service import enqueue
 from service.settings import Settings
@@ -72,16 +79,24 @@ def weakest_section(
     conversation_id: str,
     evaluation_id: str,
     evaluation: dict[str, Any] | None = None,
+    genesys_budget: float | None = None,
 ) -> WeakestSectionOut:
     """The lowest-scoring section and its coaching module; raises ``GenesysUnavailable``."""
-    if evaluation is None:
-        if genesys is None:
-            return _found(False, "genesys_not_configured")
-        try:
-            evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
-        except GenesysNotFound:
-            return _found(False, "evaluation_not_found")
-    group = rules.weakest(sections_of(genesys, evaluation))
+    if evaluation is None and genesys is None:
+        return _found(False, "genesys_not_configured")
+
+    def load() -> tuple[dict[str, Any], list[rules.GroupScore]]:
+        ev = evaluation
+        if ev is None:
+            assert genesys is not None
+            ev = genesys.get_evaluation(conversation_id, evaluation_id)
+        return ev, sections_of(genesys, ev)
+
+    try:
+        evaluation, groups = within(genesys_budget, load)
+    except GenesysNotFound:
+        return _found(False, "evaluation_not_found")
+    group = rules.weakest(groups)
     if group is None:
         return _found(False, "no_scored_sections")
     policy = policies.resolve(session, settings, form_id_of(evaluation))
@@ -121,6 +136,16 @@ def queue_triage(
     return job.id
 
 
+def fetch_evaluation(
+    genesys: GenesysApi, conversation_id: str, evaluation_id: str
+) -> tuple[dict[str, Any], list[rules.GroupScore], AgentStatus | None]:
+    """The evaluation, its scored sections and its agent's status, all from Genesys."""
+    evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
+    groups = sections_of(genesys, evaluation)
+    agent_id = str((evaluation.get("agent") or {}).get("id") or "")
+    return evaluation, groups, agent_status(genesys, agent_id) if agent_id else None
+
+
 def triage_evaluation(
     session: Session,
     *,
@@ -131,6 +156,7 @@ def triage_evaluation(
     status: str = "",
     trigger: str = "triage",
     queue_on_unavailable: bool = True,
+    genesys_budget: float | None = None,
 ) -> TriageResult:
     """Fetch, score and assign one evaluation; ``queued`` when Genesys cannot answer now.
 
@@ -140,11 +166,11 @@ def triage_evaluation(
         return TriageResult("skipped", "not_final")
     if genesys is None:
         return TriageResult("skipped", "genesys_not_configured")
+    api = genesys
     try:
-        evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
-        groups = sections_of(genesys, evaluation)
-        agent_id = str((evaluation.get("agent") or {}).get("id") or "")
-        agent = agent_status(genesys, agent_id) if agent_id else None
+        evaluation, groups, agent = within(
+            genesys_budget, lambda: fetch_evaluation(api, conversation_id, evaluation_id)
+        )
     except GenesysNotFound:
         return TriageResult("skipped", "evaluation_not_found")
     except GenesysUnavailable:

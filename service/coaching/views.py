@@ -76,6 +76,7 @@ def weakest_section(body: WeakestSectionIn) -> WeakestSectionOut:
         conversation_id=body.conversationId,
         evaluation_id=body.evaluationId,
         evaluation=body.evaluation,
+        genesys_budget=_settings().coaching_genesys_budget_seconds,
     )
 
 
@@ -104,8 +105,13 @@ def assign_coaching(body: AssignCoachingIn) -> AssignCoachingOut:
         percentage=body.percentage,
         evaluation_date=body.evaluationDate,
     )
+    settings = _settings()
     res = service.assign_coaching(
-        get_session(), settings=_settings(), genesys=_genesys(), request=request
+        get_session(),
+        settings=settings,
+        genesys=_genesys(),
+        request=request,
+        genesys_budget=settings.coaching_genesys_budget_seconds,
     )
     return AssignCoachingOut(
         decision=res.decision,
@@ -127,6 +133,7 @@ def triage_evaluation(body: TriageEvaluationIn) -> TriageEvaluationOut:
         evaluation_id=body.evaluationId,
         conversation_id=body.conversationId,
         status=body.status,
+        genesys_budget=_settings().coaching_genesys_budget_seconds,
     )
     return TriageEvaluationOut(
         decision=res.decision,
