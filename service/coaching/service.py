@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,13 @@ def _cap_reached(session: Session, agent_id: str, cap: int, now: datetime) -> bo
     return rules.cap_reached(list(created), now, cap)
 
 
+def _open_count(session: Session, agent_id: str) -> int:
+    query = select(func.count()).where(
+        CoachingAssignment.agent_id == agent_id, CoachingAssignment.status == "open"
+    )
+    return int(session.scalar(query) or 0)
+
+
 def _choose_target(
     settings: Settings,
     genesys: GenesysApi | None,
@@ -280,6 +287,8 @@ def _assign_locked(
         return _answer(other, "duplicate", "open_assignment_exists")
     if _cap_reached(session, req.agent_id, policy.weekly_cap, now):
         return AssignResult("rate_limited", "weekly_cap_reached")
+    if rules.open_limit_reached(_open_count(session, req.agent_id), policy.max_open):
+        return AssignResult("rate_limited", "open_limit_reached")
     day = _evaluation_day(req.evaluation_date, now)
     row = CoachingAssignment(
         evaluation_id=req.evaluation_id,

@@ -181,8 +181,10 @@ def genesys_event() -> Response:
 def list_assignments() -> Response:
     """Assignments, newest first; agents see only their own."""
     q = parse_query(AssignmentQuery)
-    rows = reads.list_assignments(get_session(), query=q, principal=current_principal())
-    return respond(AssignmentList(assignments=[reads.out(a) for a in rows]))
+    session = get_session()
+    rows = reads.list_assignments(session, query=q, principal=current_principal())
+    jobs = reads.delivery_jobs(session, rows)
+    return respond(AssignmentList(assignments=[reads.out(a, jobs.get(a.id)) for a in rows]))
 
 
 @route(
@@ -195,8 +197,9 @@ def list_assignments() -> Response:
 )
 def get_assignment(assignment_id: str) -> Response:
     """One assignment (agents: only their own)."""
-    a = reads.get(get_session(), assignment_id=assignment_id, principal=current_principal())
-    return respond(reads.out(a))
+    session = get_session()
+    a = reads.get(session, assignment_id=assignment_id, principal=current_principal())
+    return respond(reads.out(a, reads.delivery_jobs(session, [a]).get(a.id)))
 
 
 @route(
