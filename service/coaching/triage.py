@@ -123,16 +123,27 @@ def _evaluation_date(evaluation: dict[str, Any]) -> str:
 
 
 def queue_triage(
-    session: Session, *, evaluation_id: str, conversation_id: str, status: str, trigger: str
+    session: Session,
+    *,
+    evaluation_id: str,
+    conversation_id: str,
+    status: str,
+    trigger: str,
+    version: str = "",
 ) -> str:
-    """Enqueue (once per evaluation) the triage job; returns its id."""
+    """Enqueue the triage job once per evaluation (and event version); returns its id.
+
+    Events key it by version too: an evaluation disputed before its first triage ran is
+    triaged again when it is finished again (assignment stays one per evaluation anyway).
+    """
     payload = {
         "evaluation_id": evaluation_id,
         "conversation_id": conversation_id,
         "status": status,
         "trigger": trigger,
     }
-    job, _ = enqueue(session, "coaching.triage", payload, key=rules.triage_job_key(evaluation_id))
+    key = rules.triage_job_key(evaluation_id) + (f":{version}" if version else "")
+    job, _ = enqueue(session, "coaching.triage", payload, key=key)
     return job.id
 
 
@@ -279,6 +290,7 @@ def take_event(session: Session, *, event: EvaluationEventIn) -> EventOut:
         conversation_id=event.conversationId,
         status=event.status,
         trigger="event",
+        version=version,
     )
     record.outcome = "queued"
     session.flush()

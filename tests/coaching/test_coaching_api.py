@@ -388,3 +388,17 @@ def test_slow_genesys_is_queued_within_the_budget(client, auth, settings, genesy
     genesys.get_evaluation = lambda c, e: time.sleep(1.5)
     resp = post(client, auth, "weakest-section", {"conversationId": "c1", "evaluationId": "e1"})
     assert resp.status_code == 503
+
+
+def test_refinished_after_dispute_is_triaged_again(client, auth, settings, genesys):
+    genesys.forms["form-v1"] = make_form([("g1", "Greeting", 40), ("g2", "Resolution", 20)])
+    genesys.evaluations["e1"] = make_evaluation("e1", [("g1", 1, 2), ("g2", 1, 1)])
+    genesys.evaluations["e1"]["status"] = "INREVIEW"  # disputed before the first triage ran
+    first = client.post("/api/v1/events/genesys", json=event(), headers=auth).get_json()
+    drain(app=client.application, settings=settings)
+    genesys.evaluations["e1"]["status"] = "FINISHED"
+    second = client.post("/api/v1/events/genesys", json=event(disputeCount=1), headers=auth)
+    assert second.status_code == 202 and second.get_json()["jobId"] != first["jobId"]
+    drain(app=client.application, settings=settings)
+    listed = client.get("/api/v1/assignments?evaluationId=e1", headers=auth).get_json()
+    assert len(listed["assignments"]) == 1
