@@ -325,7 +325,10 @@ def _assign_locked(
 
 
 def _queue_assign(session: Session, req: AssignRequest) -> AssignResult:
-    enqueue(session, "coaching.assign", dict(vars(req)), key=f"coaching.assign:{req.evaluation_id}")
+    key = f"coaching.assign:{req.evaluation_id}"
+    job, _ = enqueue(session, "coaching.assign", dict(vars(req)), key=key)
+    if job.state == "done" and job.result:
+        return AssignResult(**job.result)  # queued earlier and finished: that is the answer
     return AssignResult("queued", "genesys_unavailable")
 
 

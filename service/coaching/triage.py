@@ -22,6 +22,7 @@ from service.coaching.service import (
     within,
 )
 from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
+from service.jobs.models import Job
 from service.jobs.service import enqueue
 from service.settings import Settings
 
@@ -187,17 +188,25 @@ def triage_evaluation(
     except GenesysUnavailable:
         if not queue_on_unavailable:
             raise
-        queue_triage(
+        job_id = queue_triage(
             session,
             evaluation_id=evaluation_id,
             conversation_id=conversation_id,
             status=status,
             trigger=trigger,
         )
-        return TriageResult("queued", "genesys_unavailable")
+        return _queued_or_done(session, job_id)
     evaluation.setdefault("id", evaluation_id)
     context = {"trigger": trigger, "conversation_id": conversation_id}
     return _decide(session, settings, genesys, evaluation, groups, agent, context)
+
+
+def _queued_or_done(session: Session, job_id: str) -> TriageResult:
+    """``queued``, unless the triage queued earlier for this evaluation already finished."""
+    job = session.get(Job, job_id)
+    if job is not None and job.state == "done" and job.result:
+        return TriageResult(**job.result)
+    return TriageResult("queued", "genesys_unavailable")
 
 
 def _decide(

@@ -364,3 +364,21 @@ def test_max_open_assignments_per_agent(app, settings, put_policy, open_now, dec
     assert res.decision == decision
     if decision == "rate_limited":
         assert res.reason == "open_limit_reached"
+
+
+def test_requeued_triage_answers_with_the_finished_result(app, settings, genesys):
+    seed_eval(genesys)
+    genesys.fail_next["get_evaluation"] = 1
+    assert run_triage(app, settings, genesys).decision == "queued"
+    drain(app, settings)
+    genesys.fail_next["get_evaluation"] = 1
+    again = run_triage(app, settings, genesys)
+    assert (again.decision, again.percentage, again.section_name) == ("assigned", 60.0, "Greeting")
+
+
+def test_requeued_assign_answers_with_the_finished_result(app, settings, genesys):
+    genesys.fail_next["get_user"] = 1
+    assert assign(app, settings, genesys, evaluation_id="e1").decision == "queued"
+    drain(app, settings)
+    genesys.fail_next["get_user"] = 1
+    assert assign(app, settings, genesys, evaluation_id="e1").decision == "assigned"
