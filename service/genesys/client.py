@@ -252,6 +252,8 @@ class GenesysClient:
             self._stats.add("throttled_429")
             wait = parse_retry_after(resp.headers.get("Retry-After"))
             delay = self._backoff(attempt) if wait is None else wait
+            # The limit is per token: hold the other threads too instead of collecting more 429s.
+            self.budget.pause(delay)
             raise _Retry("throttled", delay, status, correlation)
         if status >= 500:
             raise _Retry("server error", self._backoff(attempt), status, correlation)
@@ -419,7 +421,8 @@ class GenesysClient:
 
     def download_transcript(self, url: str) -> Json:
         """GET a pre-signed URL without our Authorization header (budgeted and retried)."""
-        result: Json = self._send("GET", url, "transcript-download")
+        # Served by a storage host, not the Platform API: outside the per-token budget.
+        result: Json = self._send("GET", url, "transcript-download", budgeted=False)
         return result
 
     def get_conversation_analytics(self, conversation_id: str) -> Json:

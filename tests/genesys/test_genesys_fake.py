@@ -246,3 +246,13 @@ def test_runs_as_its_own_process(argv: list[str], tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_evaluation_query_time_window(fake: FakeGenesys, gclient: GenesysClient) -> None:
+    agent = fake.org.agents[0]
+    mine = [e for e in fake.org.evaluations.values() if e["agent"]["id"] == agent]
+    cut = sorted(e["createdDate"] for e in mine)[len(mine) // 2]
+    later = gclient.query_evaluations({"agentUserId": agent, "startTime": cut})
+    earlier = gclient.query_evaluations({"agentUserId": agent, "endTime": cut})
+    assert later["total"] + earlier["total"] == len(mine)
+    assert later["total"] == sum(1 for e in mine if e["createdDate"] >= cut) > 0
