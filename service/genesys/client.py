@@ -10,7 +10,6 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +26,7 @@ from service.genesys.rules import (
     path_template,
     token_refresh_margin,
 )
+from service.genesys.stats import ClientStats
 from service.settings import Settings
 
 log = logging.getLogger("qmloop.genesys")
@@ -53,36 +53,6 @@ class _Retry(Exception):
         self.delay = delay
         self.status = status
         self.correlation = correlation
-
-
-class _Stats:
-    """Thread-safe counters for tests and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-        self.paths: Counter[str] = Counter()
-
-    def add(self, key: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[key] += n
-
-    def call(self, template: str) -> None:
-        with self._lock:
-            self.counts["http_calls"] += 1
-            self.paths[template] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "http_calls": self.counts["http_calls"],
-                "retries": self.counts["retries"],
-                "throttled_429": self.counts["throttled_429"],
-                "token_fetches": self.counts["token_fetches"],
-                "unavailable": self.counts["unavailable"],
-                "cache_hits": self.counts["cache_hits"],
-                "paths": dict(self.paths),
-            }
 
 
 class GenesysClient:
@@ -119,7 +89,7 @@ class GenesysClient:
         self._token_lock = threading.Lock()
         self._forms = TtlCache(None, settings.genesys_form_cache_size)
         self._users = TtlCache(settings.genesys_cache_ttl_seconds, settings.genesys_user_cache_size)
-        self._stats = _Stats()
+        self._stats = ClientStats()
 
     # ------------------------------------------------------------------ plumbing
 
