@@ -76,7 +76,7 @@ def list_learning_assignments() -> Response:
     user_id, module_id = request.args.get("userId"), request.args.get("moduleId")
     items = [
         a
-        for a in fake().learning_assignments.values()
+        for a in list(fake().learning_assignments.values())
         if (not user_id or a["user"]["id"] == user_id)
         and (not module_id or a["module"]["id"] == module_id)
     ]
@@ -161,7 +161,7 @@ def query_workitems() -> Response:
     filters = data.get("filters") or []
     if not filters:
         raise FakeError(400, "bad.request", "at least one filter is required")
-    found = [w for w in fake().workitems.values() if all(_match(w, flt) for flt in filters)]
+    found = [w for w in list(fake().workitems.values()) if all(_match(w, flt) for flt in filters)]
     size = max(1, min(int(data.get("pageSize") or 25), 200))
     return jsonify({"entities": found[:size], "count": len(found[:size])})
 
@@ -182,7 +182,7 @@ def _people(appointment: Json) -> set[str]:
 
 
 def _conflict(people: set[str], start: datetime, end: datetime) -> Json | None:
-    for existing in fake().appointments.values():
+    for existing in list(fake().appointments.values()):
         if existing.get("status") == "Cancelled" or not people & _people(existing):
             continue
         other_start, other_end = _window(existing)
@@ -252,6 +252,44 @@ def create_appointment() -> Response:
             )
         f.appointments[aid] = appointment
     return jsonify(appointment)
+
+
+@targets_bp.get("/coaching/appointments")
+def list_appointments() -> Response:
+    """Appointments of ``userIds`` (attendee or facilitator) starting inside ``interval``."""
+    users = {u for u in request.args.get("userIds", "").split(",") if u}
+    if not users:
+        raise FakeError(400, "bad.request", "userIds is required")
+    interval = request.args.get("interval", "")
+    first = last = None
+    if interval:
+        try:
+            first, last = (parse_time(p, "interval") for p in interval.split("/"))
+        except ValueError:
+            raise FakeError(400, "bad.request", "interval must be start/end") from None
+    with fake().lock:
+        found = [
+            a
+            for a in fake().appointments.values()
+            if users & _people_of(a)
+            and (first is None or first <= parse_time(a["dateStart"], "dateStart") < last)
+        ]
+    return jsonify(
+        {
+            "entities": found,
+            "pageSize": len(found) or 25,
+            "pageNumber": 1,
+            "total": len(found),
+            "pageCount": 1,
+        }
+    )
+
+
+def _people_of(appointment: Json) -> set[str]:
+    people = {a["id"] for a in appointment.get("attendees") or []}
+    if appointment.get("facilitator"):
+        people.add(appointment["facilitator"]["id"])
+    return people
 
 
 @targets_bp.post("/coaching/scheduleslots/query")
