@@ -285,6 +285,16 @@ def list_appointments() -> Response:
     )
 
 
+def _interval(text: str) -> tuple[datetime, datetime] | None:
+    if not text:
+        return None
+    try:
+        first, last = (parse_time(p, "interval") for p in text.split("/"))
+    except ValueError:
+        raise FakeError(400, "bad.request", "interval must be start/end") from None
+    return first, last
+
+
 def _people_of(appointment: Json) -> set[str]:
     people = {a["id"] for a in appointment.get("attendees") or []}
     if appointment.get("facilitator"):
