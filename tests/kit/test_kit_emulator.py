@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify, request
 
+from service.coaching import schemas
 from service.fakes.server import ServerThread
 from service.kit.actions import load_custom_auth
 from service.kit.contracts import registry
@@ -21,6 +22,14 @@ from service.kit.emulator import Credential, Emulator
 from tests.conftest import CLIENT_ID, CLIENT_SECRET
 from tests.kit.kit_helpers import ROOT, SLUGS, action
 
+# The pinned request models: the rendered bodies must parse as the endpoints will parse them.
+PINNED_INPUTS = {
+    "normalize-score": schemas.NormalizeScoreIn,
+    "weakest-section": schemas.WeakestSectionIn,
+    "check-duplicate": schemas.CheckDuplicateIn,
+    "assign-coaching": schemas.AssignCoachingIn,
+    "triage-evaluation": schemas.TriageEvaluationIn,
+}
 SAMPLE = {"string": 'ok "quoted"\nZoë', "number": 61.5, "integer": 3, "boolean": True}
 
 
@@ -76,6 +85,8 @@ def test_every_example_runs_against_the_stub_with_basic_auth(stub, slug: str, in
     assert sent["headers"]["Inin-Correlation-Id"] and sent["headers"]["Inin-Organization-Id"]
     for name, value in example.items():  # every string arrives intact: quotes, newlines, UTF-8
         assert sent["body"][name] == value
+    if slug in PINNED_INPUTS:
+        PINNED_INPUTS[slug].model_validate(sent["body"])
 
 
 def test_oauth_runs_the_custom_auth_action_first(stub) -> None:  # type: ignore[no-untyped-def]
