@@ -106,6 +106,16 @@ def check_flows(root: Path, actions: list[Action], config: terraform.Config) -> 
     for path in sorted((root / "architect").glob("*.yaml")):
         problems = check_flow(path, subs.get(path.name, {}), by_slug)
         results.append(_result(f"flow {path.name}: Archy shape, actions, placeholders", problems))
+    called = {slug for flow in subs.values() for slug in flow.values()}
+    readme_path = root / "architect" / "README.md"
+    readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else ""
+    lonely = [s for s in sorted(set(by_slug) - called) if f"`{s}`" not in readme]
+    results.append(
+        _result(
+            "every action is called by a workflow or documented in architect/README.md",
+            [f"{s}: no workflow calls it and architect/README.md does not name it" for s in lonely],
+        )
+    )
     return results
 
 

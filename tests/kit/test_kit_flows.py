@@ -34,9 +34,11 @@ def test_substitution_leaves_no_placeholder(path: Path) -> None:
     assert yaml.safe_load(text)["workflow"]["name"] == "x"
 
 
-def test_every_action_is_called_by_some_workflow() -> None:
+def test_every_action_is_called_by_a_workflow_or_documented_for_flow_authors() -> None:
     called = {slug for subs in SUBS.values() for slug in subs.values()}
-    assert set(ACTIONS) <= called, f"no workflow calls {sorted(set(ACTIONS) - called)}"
+    readme = (ROOT / "architect" / "README.md").read_text()
+    undocumented = [s for s in sorted(set(ACTIONS) - called) if f"`{s}`" not in readme]
+    assert undocumented == [], f"call these from a workflow or document them: {undocumented}"
 
 
 def test_triage_flow_reads_the_event_and_retries() -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from service.kit.emulator import Credential, Emulator
 from service.kit.velocity import VelocityError, java_values, render, render_lenient
+from tests.kit.kit_helpers import SLUGS, action
 
 TRICKY = 'O\'Brien "QA" \\ back\nslash — Zoë 日本語 😀\t'
 
@@ -79,3 +83,23 @@ def test_url_tool_and_first_from_array() -> None:
     ) == ("?q=a+b")
     assert render('$urlTool.optionalQueryParam("q", $!{input.q}, true)', {"input": {}}) == ""
     assert render("$successTemplateUtils.firstFromArray(${ids})", {"ids": '["x", "y"]'}) == '"x"'
+
+
+# Every action's request template, for any text in every string input, renders JSON that
+# carries the text unchanged (Velocity does not re-evaluate values, so "${x}" in data is safe).
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_string_input_round_trips_through_the_request_template(slug: str, data) -> None:  # type: ignore[no-untyped-def]
+    act = action(slug)
+    inputs = dict(act.examples[0])
+    for name, prop in act.input_schema["properties"].items():
+        if prop["type"] == "string":
+            inputs[name] = data.draw(_TEXT | st.sampled_from(["${input.x}", "#end", '"\\', "$!"]))
+    body = Emulator("http://qm.test", Credential.basic("u", "p")).prepare(act, inputs)["body"]
+    sent = json.loads(body)
+    for name, value in inputs.items():
+        assert sent[name] == value
