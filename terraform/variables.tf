@@ -66,6 +66,11 @@ variable "division" {
   description = "Division the workflows are created in."
   type        = string
   default     = "Home"
+
+  validation {
+    condition     = length(trimspace(var.division)) > 0
+    error_message = "division must not be empty."
+  }
 }
 
 variable "trigger_enabled" {

@@ -95,6 +95,21 @@ def lint(action: Action) -> list[str]:
     return problems
 
 
+def lint_custom_auth(action: Action) -> list[str]:
+    """Problems of the custom-auth action file (its contract belongs to Genesys)."""
+    request = action.request
+    problems = [
+        f"config.request.{k} is missing"
+        for k in ("requestUrlTemplate", "requestType")
+        if not request.get(k)
+    ]
+    if action.doc.get("actionType") != "customAuth":
+        problems.append("actionType must be 'customAuth'")
+    if "successTemplate" not in action.response:
+        problems.append("config.response.successTemplate is missing")
+    return problems + _base_url(action)
+
+
 def _export_shape(action: Action) -> list[str]:
     doc = action.doc
     problems = [f"missing key {key!r}" for key in EXPORT_KEYS if key not in doc]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.kit import terraform
-from service.kit.actions import Action, lint, load_actions, load_custom_auth
+from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
 from service.kit.contracts import check_contract, registry
 from service.kit.emulator import Credential, Emulator
 from service.kit.flows import check_flow
@@ -48,7 +48,13 @@ def check_actions(root: Path) -> tuple[list[Action], list[Result]]:
         return [], [Result("data_actions/*.json parse", FAIL, [str(exc)])]
     if not actions:
         return [], [Result("data_actions/*.json", FAIL, ["no action files"])]
-    return actions, [_result(f"action {a.slug}: file shape and escaping", lint(a)) for a in actions]
+    results = [_result(f"action {a.slug}: file shape and escaping", lint(a)) for a in actions]
+    try:
+        auth_problems = lint_custom_auth(load_custom_auth(root))
+    except (OSError, ValueError) as exc:
+        auth_problems = [str(exc)]
+    results.append(_result("custom-auth action: file shape and base URL", auth_problems))
+    return actions, results
 
 
 def check_contracts(actions: list[Action]) -> list[Result]:

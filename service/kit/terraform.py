@@ -127,6 +127,8 @@ def check_variables(config: Config) -> list[str]:
             problems.append(f"variable {name!r} has no description")
         if "type" not in body:
             problems.append(f"variable {name!r} has no type")
+        elif body["type"] != "bool" and "validation" not in body:
+            problems.append(f"variable {name!r} has no validation block")
         if SECRET_NAMES.search(name):
             if body.get("sensitive") is not True:
                 problems.append(f"variable {name!r} must be sensitive")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from service.coaching import schemas
-from service.kit.actions import lint
+from service.kit.actions import lint, lint_custom_auth, load_custom_auth
 from service.kit.contracts import Endpoint, check_contract, compare, registry
-from tests.kit.kit_helpers import ACTION_FILES, SLUGS, action
+from tests.kit.kit_helpers import ACTION_FILES, ROOT, SLUGS, action
 
 
 def test_there_are_action_files() -> None:
@@ -128,3 +128,13 @@ def test_lint_catches_a_broken_file(breakage, expected: str) -> None:  # type: i
 
 def test_files_are_the_only_copy() -> None:
     assert all(p.parent.name == "data_actions" for p in ACTION_FILES)
+
+
+def test_custom_auth_file_is_well_formed() -> None:
+    assert lint_custom_auth(load_custom_auth(ROOT)) == []
+
+
+def test_custom_auth_with_a_hard_coded_host_is_caught() -> None:
+    auth = load_custom_auth(ROOT)
+    auth.doc["config"]["request"]["requestUrlTemplate"] = "https://qm.example.com/oauth/token"
+    assert any("must start with" in p for p in lint_custom_auth(auth))

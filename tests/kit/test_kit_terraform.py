@@ -138,6 +138,14 @@ def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
             "event_ttl_seconds",
         ),
         ("variables.tf", "  sensitive   = true\n", "", "check_variables", "must be sensitive"),
+        (
+            "variables.tf",
+            "  validation {\n    condition     = length(trimspace(var.division)) > 0\n"
+            '    error_message = "division must not be empty."\n  }\n',
+            "",
+            "check_variables",
+            "'division' has no validation block",
+        ),
     ],
 )
 def test_a_broken_configuration_is_caught(
