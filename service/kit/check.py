@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from service.kit import terraform
 from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
@@ -33,11 +34,39 @@ def _result(name: str, problems: list[str]) -> Result:
 
 @dataclass
 class Target:
-    """Where live runs go: a base URL and the integration's client id and secret."""
+    """Where live runs go: a base URL, the integration's credential, optional sample inputs."""
 
     url: str
     client_id: str
     client_secret: str
+    # Field values of real evaluations the service can fetch (the local fake Genesys org),
+    # laid over each action's first example so the Genesys-reading paths run too.
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+
+SAMPLE_EVALUATIONS = 3
+
+
+def sample_inputs(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """The data action input fields a Genesys evaluation provides."""
+    return {
+        "evaluationId": evaluation["id"],
+        "conversationId": evaluation["conversation"]["id"],
+        "agentId": evaluation["agent"]["id"],
+        "status": evaluation["status"],
+        "formId": evaluation["evaluationForm"]["id"],
+    }
+
+
+def _inputs(action: Action, samples: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every example, then every sample evaluation over the first example."""
+    runs = [(f"example {i}", ex) for i, ex in enumerate(action.examples)]
+    props = action.input_schema.get("properties", {})
+    if samples and action.examples and {"evaluationId", "conversationId"} & set(props):
+        for i, sample in enumerate(samples):
+            fields = {k: v for k, v in sample.items() if k in props}
+            runs.append((f"sample evaluation {i}", {**action.examples[0], **fields}))
+    return runs
 
 
 def check_actions(root: Path) -> tuple[list[Action], list[Result]]:
@@ -90,16 +119,15 @@ def check_live(root: Path, actions: list[Action], target: Target) -> list[Result
         )
         emulator = Emulator(target.url, credential, custom_auth)
         for action in actions:
-            failed: dict[str, list[int]] = {}
-            for index, example in enumerate(action.examples):
-                outcome = emulator.run(action, example)
+            failed: dict[str, list[str]] = {}
+            runs = _inputs(action, target.samples)
+            for label, inputs in runs:
+                outcome = emulator.run(action, inputs)
                 if not outcome.ok:
                     error = " ".join(f"{outcome.path}: {outcome.error}".split())
-                    failed.setdefault(error, []).append(index)
-            problems = [
-                f"example(s) {', '.join(map(str, ix))}: {err}" for err, ix in failed.items()
-            ]
-            name = f"live {action.slug} ({kind}): {len(action.examples)} example(s) succeed"
+                    failed.setdefault(error, []).append(label)
+            problems = [f"{', '.join(labels)}: {err}" for err, labels in failed.items()]
+            name = f"live {action.slug} ({kind}): {len(runs)} run(s) succeed"
             results.append(_result(name, problems))
     return results
 
@@ -173,14 +201,16 @@ def check_terraform(root: Path, actions: list[Action], config: terraform.Config)
 
 @contextmanager
 def local_service() -> Iterator[Target]:
-    """This checkout's app on a loopback port, with a throwaway SQLite database and credential."""
+    """This checkout's app on a loopback port, with a throwaway database and credential, reading
+    evaluations from a local fake Genesys org."""
     from service import create_app
     from service.db import get_db
+    from service.fakes.genesys import FakeGenesys
     from service.fakes.server import serving
     from service.migrate import upgrade
     from service.settings import Settings
 
-    with tempfile.TemporaryDirectory(prefix="qmloop-kit-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="qmloop-kit-") as tmp, FakeGenesys(seed=1) as fake:
         secret = secrets.token_urlsafe(24)
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'kit.db'}",
@@ -188,14 +218,19 @@ def local_service() -> Iterator[Target]:
             client_id="qmloop-kit-check",
             client_secret=secret,
             secret_key=secrets.token_urlsafe(24),
+            genesys_api_host=fake.url,
+            genesys_client_id=fake.client_id,
+            genesys_client_secret=fake.client_secret,
             log_json=False,
             log_level="WARNING",
         )
+        finished = [e for e in fake.org.evaluations.values() if e["status"] == "FINISHED"]
+        samples = [sample_inputs(e) for e in finished[:SAMPLE_EVALUATIONS]]
         app = create_app(settings)
         upgrade(get_db(app).engine)
         try:
             with serving(app) as server:
-                yield Target(server.url, settings.client_id, secret)
+                yield Target(server.url, settings.client_id, secret, samples)
         finally:
             get_db(app).dispose()
 
