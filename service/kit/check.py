@@ -14,7 +14,7 @@ from service.kit import terraform
 from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
 from service.kit.contracts import check_contract, registry
 from service.kit.emulator import Credential, Emulator
-from service.kit.flows import check_flow
+from service.kit.flows import check_event_input, check_flow
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
@@ -136,9 +136,12 @@ def check_flows(root: Path, actions: list[Action], config: terraform.Config) -> 
     """Every workflow file against the Archy shape, the actions and the substitutions."""
     by_slug = {a.slug: a for a in actions}
     subs = terraform.flow_substitutions(config)
+    targets = terraform.trigger_target_files(config)
     results = []
     for path in sorted((root / "architect").glob("*.yaml")):
         problems = check_flow(path, subs.get(path.name, {}), by_slug)
+        if path.name in targets:
+            problems += check_event_input(path)
         results.append(_result(f"flow {path.name}: Archy shape, actions, placeholders", problems))
     called = {slug for flow in subs.values() for slug in flow.values()}
     readme_path = root / "architect" / "README.md"
@@ -185,6 +188,10 @@ def check_terraform(root: Path, actions: list[Action], config: terraform.Config)
             lambda: terraform.check_flows_wired(config, root),
         ),
         ("terraform: v2.quality.evaluations trigger", lambda: terraform.check_trigger(config)),
+        (
+            "terraform: every workflow the trigger may start is deployed",
+            lambda: terraform.check_trigger_targets(config),
+        ),
         (
             "terraform: no state, local tfvars, secret or debug flag committed",
             lambda: terraform.check_committed_files(root),

@@ -253,3 +253,17 @@ def _no_policy_literals(flow: dict[str, Any]) -> list[str]:
         if _NUMERIC_THRESHOLD.search(exp):
             problems.append(f"decision {decision.get('name')!r} compares a score with a number")
     return problems
+
+
+def check_event_input(path: Path) -> list[str]:
+    """A workflow started by the Json trigger declares ``Flow.jsonData`` as a JSON input."""
+    try:
+        flow = yaml.safe_load(path.read_text(encoding="utf-8"))["workflow"]
+        blocks = flow.get("variables") or []
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return []  # check_flow reports the shape problem
+    for block in blocks:
+        spec = block.get("jsonVariable") if isinstance(block, dict) else None
+        if spec and spec.get("name") == "Flow.jsonData" and spec.get("isInput") is True:
+            return []
+    return ["started by the Json trigger: declare Flow.jsonData as a jsonVariable input"]

@@ -283,3 +283,29 @@ def check_trigger(config: Config) -> list[str]:
         if "genesyscloud_flow." not in str(body.get("target")):
             problems.append("trigger target must be a genesyscloud_flow")
     return problems
+
+
+def trigger_targets(config: Config) -> list[str]:
+    """The workflow keys ``var.trigger_workflow`` may name (from its validation list)."""
+    body = config.variables().get("trigger_workflow", {})
+    match = re.search(r"contains\(\[([^\]]*)\]", str(body.get("validation", "")))
+    return re.findall(r'\\?"([^"\\]+)\\?"', match.group(1)) if match else []
+
+
+def check_trigger_targets(config: Config) -> list[str]:
+    """Every workflow the trigger may start is deployed and reads the event as Flow.jsonData."""
+    targets = trigger_targets(config)
+    if not targets:
+        return ["var.trigger_workflow needs a contains([...]) validation listing the workflows"]
+    flows = {unquote(k): v for k, v in config.locals().get("flows", {}).items()}
+    problems = []
+    for key in targets:
+        if key not in flows:
+            problems.append(f"trigger target {key!r} is not in local.flows")
+    return problems
+
+
+def trigger_target_files(config: Config) -> set[str]:
+    """Workflow files the trigger may start."""
+    flows = {unquote(k): v for k, v in config.locals().get("flows", {}).items()}
+    return {str(unquote(flows[k].get("file"))) for k in trigger_targets(config) if k in flows}

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from service.kit import terraform
-from service.kit.flows import check_flow, placeholders, substitute
+from service.kit.flows import check_event_input, check_flow, placeholders, substitute
 from tests.kit.kit_helpers import ROOT, all_actions
 
 FLOWS = sorted((ROOT / "architect").glob("*.yaml"))
@@ -137,3 +137,12 @@ def test_an_unknown_action_name_is_caught() -> None:
     subs = {**SUBS["triage-evaluation.yaml"], "triage_action_name": "no-such-action"}
     problems = check_flow(ROOT / "architect" / "triage-evaluation.yaml", subs, ACTIONS)
     assert any("does not name a data action file" in p for p in problems)
+
+
+def test_trigger_started_flows_declare_the_event_input(tmp_path: Path) -> None:
+    for path in FLOWS:
+        assert check_event_input(path) == []
+    broken = _broken(tmp_path, "        isInput: true\n", "        isInput: false\n")
+    assert check_event_input(broken) == [
+        "started by the Json trigger: declare Flow.jsonData as a jsonVariable input"
+    ]

@@ -194,3 +194,20 @@ def test_committed_secrets_state_and_debug_are_caught(
 ) -> None:
     (checkout / "terraform" / name).write_text(content)
     assert any(expected in p for p in terraform.check_committed_files(checkout))
+
+
+def test_trigger_targets_are_read_from_the_variable() -> None:
+    config = terraform.load(ROOT)
+    assert terraform.trigger_targets(config) == ["triage-evaluation", "coach-step-by-step"]
+    assert terraform.trigger_target_files(config) == {
+        "triage-evaluation.yaml",
+        "coach-step-by-step.yaml",
+    }
+
+
+def test_a_trigger_target_that_is_not_deployed_is_caught(checkout: Path) -> None:
+    config = _edit(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
+                   '"coach-step-by-step", "nightly"], var.trigger_workflow')  # fmt: skip
+    assert terraform.check_trigger_targets(config) == [
+        "trigger target 'nightly' is not in local.flows"
+    ]
