@@ -10,7 +10,6 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +26,7 @@ from service.genesys.rules import (
     path_template,
     token_refresh_margin,
 )
+from service.genesys.stats import ClientStats
 from service.settings import Settings
 
 log = logging.getLogger("qmloop.genesys")
@@ -53,36 +53,6 @@ class _Retry(Exception):
         self.delay = delay
         self.status = status
         self.correlation = correlation
-
-
-class _Stats:
-    """Thread-safe counters for tests and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-        self.paths: Counter[str] = Counter()
-
-    def add(self, key: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[key] += n
-
-    def call(self, template: str) -> None:
-        with self._lock:
-            self.counts["http_calls"] += 1
-            self.paths[template] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "http_calls": self.counts["http_calls"],
-                "retries": self.counts["retries"],
-                "throttled_429": self.counts["throttled_429"],
-                "token_fetches": self.counts["token_fetches"],
-                "unavailable": self.counts["unavailable"],
-                "cache_hits": self.counts["cache_hits"],
-                "paths": dict(self.paths),
-            }
 
 
 class GenesysClient:
@@ -119,7 +89,7 @@ class GenesysClient:
         self._token_lock = threading.Lock()
         self._forms = TtlCache(None, settings.genesys_form_cache_size)
         self._users = TtlCache(settings.genesys_cache_ttl_seconds, settings.genesys_user_cache_size)
-        self._stats = _Stats()
+        self._stats = ClientStats()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -252,6 +222,8 @@ class GenesysClient:
             self._stats.add("throttled_429")
             wait = parse_retry_after(resp.headers.get("Retry-After"))
             delay = self._backoff(attempt) if wait is None else wait
+            # The limit is per token: hold the other threads too instead of collecting more 429s.
+            self.budget.pause(delay)
             raise _Retry("throttled", delay, status, correlation)
         if status >= 500:
             raise _Retry("server error", self._backoff(attempt), status, correlation)
@@ -419,7 +391,8 @@ class GenesysClient:
 
     def download_transcript(self, url: str) -> Json:
         """GET a pre-signed URL without our Authorization header (budgeted and retried)."""
-        result: Json = self._send("GET", url, "transcript-download")
+        # Served by a storage host, not the Platform API: outside the per-token budget.
+        result: Json = self._send("GET", url, "transcript-download", budgeted=False)
         return result
 
     def get_conversation_analytics(self, conversation_id: str) -> Json:
