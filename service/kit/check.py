@@ -137,9 +137,10 @@ def check_flows(root: Path, actions: list[Action], config: terraform.Config) -> 
     by_slug = {a.slug: a for a in actions}
     subs = terraform.flow_substitutions(config)
     targets = terraform.trigger_target_files(config)
+    category = terraform.action_category(config)
     results = []
     for path in sorted((root / "architect").glob("*.yaml")):
-        problems = check_flow(path, subs.get(path.name, {}), by_slug)
+        problems = check_flow(path, subs.get(path.name, {}), by_slug, category)
         if path.name in targets:
             problems += check_event_input(path)
         results.append(_result(f"flow {path.name}: Archy shape, actions, placeholders", problems))

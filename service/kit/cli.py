@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from service.kit.check import FAIL, PASS, SKIP, Target, run_all
-
 
 @click.group()
 def kit() -> None:
@@ -40,6 +38,9 @@ def kit() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show the problems behind passing checks too.")
 def check(root: Path, live: bool, url: str, client_id: str, verbose: bool) -> None:
     """Check every data action, contract, workflow and Terraform file; exit 1 on a failure."""
+    # Imported here so other qmloop commands do not load the HCL parser and the Velocity engine.
+    from service.kit.check import FAIL, PASS, SKIP, Target, run_all
+
     if not (root / "data_actions").is_dir():
         raise click.UsageError(f"{root} has no data_actions/ folder; pass --root <checkout>")
     target = None

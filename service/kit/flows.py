@@ -83,8 +83,14 @@ def substitute(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def check_flow(path: Path, substitutions: dict[str, str], actions: dict[str, Action]) -> list[str]:
-    """Every problem of one workflow file; ``substitutions`` maps key -> action slug or text."""
+def check_flow(
+    path: Path,
+    substitutions: dict[str, str],
+    actions: dict[str, Action],
+    category: str | None = None,
+) -> list[str]:
+    """Every problem of one workflow file; ``substitutions`` maps key -> action slug or text,
+    ``category`` is the Terraform expression the actions' category is set from."""
     text = path.read_text(encoding="utf-8")
     problems = [f"placeholder {m.group(0)!r} has spaces" for m in _BAD_PLACEHOLDER.finditer(text)]
     used = placeholders(text)
@@ -108,7 +114,7 @@ def check_flow(path: Path, substitutions: dict[str, str], actions: dict[str, Act
         problems += _variables(flow)
         lookup = {f"SUB_{k}": v for k, v in substitutions.items()}
         for call in _actions_of_type(flow, "callData"):
-            problems += _call_data(call, lookup, actions)
+            problems += _call_data(call, lookup, actions, category)
         problems += _no_policy_literals(flow)
     return problems
 
@@ -193,7 +199,7 @@ def _variables(flow: dict[str, Any]) -> list[str]:
 
 
 def _call_data(
-    call: dict[str, Any], lookup: dict[str, str], actions: dict[str, Action]
+    call: dict[str, Any], lookup: dict[str, str], actions: dict[str, Action], category: str | None
 ) -> list[str]:
     label = f"callData {call.get('name')!r}"
     outputs = call.get("outputs") or {}
@@ -205,10 +211,12 @@ def _call_data(
     if "timeout" not in call:
         problems.append(f"{label}: no timeout")
     try:
-        ((category, body),) = call["category"].items()
+        ((category_key, body),) = call["category"].items()
         ((action_key, spec),) = body["dataAction"].items()
     except (AttributeError, KeyError, TypeError, ValueError):
         return problems + [f"{label}: category/dataAction must name exactly one action"]
+    if category is not None and lookup.get(category_key) != category:
+        problems.append(f"{label}: category must be the substitution set to {category}")
     slug = lookup.get(action_key, "")
     if slug not in actions:
         return problems + [f"{label}: {action_key} does not name a data action file"]

@@ -309,3 +309,10 @@ def trigger_target_files(config: Config) -> set[str]:
     """Workflow files the trigger may start."""
     flows = {unquote(k): v for k, v in config.locals().get("flows", {}).items()}
     return {str(unquote(flows[k].get("file"))) for k in trigger_targets(config) if k in flows}
+
+
+def action_category(config: Config) -> str | None:
+    """The expression the data actions' ``category`` is set from, as flows must substitute it."""
+    action = config.resources().get("genesyscloud_integration_action.action", {})
+    value = action.get("category")
+    return None if value is None else str(unquote(value))

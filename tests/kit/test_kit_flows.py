@@ -146,3 +146,12 @@ def test_trigger_started_flows_declare_the_event_input(tmp_path: Path) -> None:
     assert check_event_input(broken) == [
         "started by the Json trigger: declare Flow.jsonData as a jsonVariable input"
     ]
+
+
+def test_a_category_other_than_the_actions_is_caught() -> None:
+    category = terraform.action_category(CONFIG)
+    path = ROOT / "architect" / "triage-evaluation.yaml"
+    assert check_flow(path, SUBS[path.name], ACTIONS, category) == []
+    subs = {**SUBS[path.name], "data_action_category": "${var.name_prefix}"}
+    problems = check_flow(path, subs, ACTIONS, category)
+    assert any("category must be" in p for p in problems), problems
