@@ -58,6 +58,25 @@ def sample_inputs(evaluation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def pick_samples(
+    evaluations: dict[str, dict[str, Any]], users: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The lowest, median and highest scored finished evaluations of active agents."""
+    scored = sorted(
+        (
+            e
+            for e in evaluations.values()
+            if e["status"] == "FINISHED"
+            and (e.get("answers") or {}).get("totalScore", 0) > 0
+            and users.get(e["agent"]["id"], {}).get("state") == "active"
+        ),
+        key=lambda e: (e["answers"]["totalScore"], e["id"]),
+    )
+    if len(scored) <= SAMPLE_EVALUATIONS:
+        return scored
+    return [scored[0], scored[len(scored) // 2], scored[-1]]
+
+
 def _inputs(action: Action, samples: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """Every example, then every sample evaluation over the first example."""
     runs = [(f"example {i}", ex) for i, ex in enumerate(action.examples)]
@@ -232,8 +251,7 @@ def local_service() -> Iterator[Target]:
             log_json=False,
             log_level="WARNING",
         )
-        finished = [e for e in fake.org.evaluations.values() if e["status"] == "FINISHED"]
-        samples = [sample_inputs(e) for e in finished[:SAMPLE_EVALUATIONS]]
+        samples = [sample_inputs(e) for e in pick_samples(fake.org.evaluations, fake.org.users)]
         app = create_app(settings)
         upgrade(get_db(app).engine)
         try:

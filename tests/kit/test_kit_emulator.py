@@ -198,7 +198,7 @@ def test_actions_run_live_through_the_fake_genesys_org(settings) -> None:  # typ
     from service import create_app
     from service.db import get_db
     from service.fakes.genesys import FakeGenesys
-    from service.kit.check import _inputs, sample_inputs
+    from service.kit.check import _inputs, pick_samples, sample_inputs
 
     missing = {"triage-evaluation", "weakest-section"} - set(registry())
     if missing:
@@ -209,8 +209,8 @@ def test_actions_run_live_through_the_fake_genesys_org(settings) -> None:  # typ
             "genesys_client_id": fake.client_id,
             "genesys_client_secret": SecretStr(fake.client_secret),
         }))  # fmt: skip
-        finished = [e for e in fake.org.evaluations.values() if e["status"] == "FINISHED"]
-        samples = [sample_inputs(e) for e in finished[:4]]
+        picked = pick_samples(fake.org.evaluations, fake.org.users)
+        samples = [sample_inputs(e) for e in picked]
         server = ServerThread(app).start()
         try:
             emulator = Emulator(server.url, Credential.oauth(CLIENT_ID, CLIENT_SECRET),
