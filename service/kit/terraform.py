@@ -259,29 +259,31 @@ def check_flows_wired(config: Config, root: Path) -> list[str]:
 
 
 def check_trigger(config: Config) -> list[str]:
-    """The evaluation trigger: right topic, Json data, finished only, an event TTL."""
-    triggers = [
-        b
+    """Every trigger: Json data, an event TTL, a workflow target; one on finished evaluations."""
+    triggers = {
+        k: b
         for k, b in config.resources().items()
         if k.startswith("genesyscloud_processautomation_trigger.")
-    ]
-    if not triggers:
-        return ["no genesyscloud_processautomation_trigger"]
+    }
     problems = []
-    for body in triggers:
-        text = str(body)
-        if unquote(body.get("topic_name")) != "v2.quality.evaluations":
-            problems.append("trigger topic_name must be v2.quality.evaluations")
-        if "'data_format': '\"Json\"'" not in text:
-            problems.append('trigger must use data_format = "Json" (the flow reads Flow.jsonData)')
-        if "event_ttl_seconds" not in body:
-            problems.append("trigger needs event_ttl_seconds")
+    for key, body in triggers.items():
+        if "'data_format': '\"Json\"'" not in str(body):
+            problems.append(f'{key}: use data_format = "Json" (flows read Flow.jsonData)')
+        if "event_ttl_seconds" not in body and "delay_by_seconds" not in body:
+            problems.append(f"{key}: needs event_ttl_seconds")
         if "event_ttl_seconds" in body and "delay_by_seconds" in body:
-            problems.append("trigger cannot set both event_ttl_seconds and delay_by_seconds")
-        if 'value = "Finished"' not in str(body.get("match_criteria")):
-            problems.append('trigger must match status "Finished"')
+            problems.append(f"{key}: cannot set both event_ttl_seconds and delay_by_seconds")
         if "genesyscloud_flow." not in str(body.get("target")):
-            problems.append("trigger target must be a genesyscloud_flow")
+            problems.append(f"{key}: target must be a genesyscloud_flow")
+    evaluation = [
+        b for b in triggers.values() if unquote(b.get("topic_name")) == "v2.quality.evaluations"
+    ]
+    if not evaluation:
+        problems.append("no trigger on topic_name v2.quality.evaluations")
+    elif not any('value = "Finished"' in str(b.get("match_criteria")) for b in evaluation):
+        problems.append('the v2.quality.evaluations trigger must match status "Finished"')
+    elif not any("event_ttl_seconds" in b for b in evaluation):
+        problems.append("the v2.quality.evaluations trigger needs event_ttl_seconds")
     return problems
 
 

@@ -211,3 +211,25 @@ def test_a_trigger_target_that_is_not_deployed_is_caught(checkout: Path) -> None
     assert terraform.check_trigger_targets(config) == [
         "trigger target 'nightly' is not in local.flows"
     ]
+
+
+def test_a_second_trigger_on_another_topic_is_accepted(checkout: Path) -> None:
+    with (checkout / "terraform" / "triggers.tf").open("a") as fh:
+        fh.write(
+            '\nresource "genesyscloud_processautomation_trigger" "acw" {\n'
+            '  name       = "acw"\n'
+            '  topic_name = "v2.detail.events.conversation.{id}.acw"\n'
+            "  enabled    = true\n"
+            "  target {\n"
+            '    id   = genesyscloud_flow.workflow["triage-evaluation"].id\n'
+            '    type = "Workflow"\n'
+            "    workflow_target_settings {\n"
+            '      data_format = "Json"\n'
+            "    }\n"
+            "  }\n"
+            "  event_ttl_seconds = 60\n"
+            "}\n"
+        )
+    config = terraform.load(checkout)
+    assert terraform.check_trigger(config) == []
+    assert terraform.check_references(config) == []
