@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable, Json
 from service.genesys.budget import TokenBucket
@@ -24,6 +25,7 @@ from service.genesys.rules import (
     backoff_delay,
     parse_retry_after,
     path_template,
+    replay_safe,
     token_refresh_margin,
 )
 from service.genesys.stats import ClientStats
@@ -32,6 +34,16 @@ from service.settings import Settings
 log = logging.getLogger("qmloop.genesys")
 
 _RETRYABLE_EXC = (requests.Timeout, requests.ConnectionError)
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached Genesys (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
 _CORRELATION_HEADERS = ("ININ-Correlation-Id", "inin-correlation-id")
 
 
@@ -170,9 +182,10 @@ class GenesysClient:
     ) -> Any:
         """One logical call: budgeted attempts, retried on 429/5xx/timeouts up to the cap."""
         attempt = 0
+        safe = replay_safe(method, template, kwargs.get("headers"))
         while True:
             try:
-                return self._attempt(method, url, template, attempt, budgeted, **kwargs)
+                return self._attempt(method, url, template, attempt, budgeted, safe, **kwargs)
             except _Retry as retry:
                 if attempt >= self.max_retries:
                     self._stats.add("unavailable")
@@ -198,7 +211,14 @@ class GenesysClient:
                 attempt += 1
 
     def _attempt(
-        self, method: str, url: str, template: str, attempt: int, budgeted: bool, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        template: str,
+        attempt: int,
+        budgeted: bool,
+        safe: bool,
+        **kwargs: Any,
     ) -> Any:
         """Send once; return the parsed body, raise ``_Retry`` or a final Genesys error."""
         if budgeted:
@@ -208,8 +228,21 @@ class GenesysClient:
             resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except _RETRYABLE_EXC as exc:
             reason = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+            if not safe and not _never_sent(exc):
+                self._outcome_unknown(method, template, reason)
             raise _Retry(reason, self._backoff(attempt)) from None
+        if resp.status_code >= 500 and not safe:
+            self._outcome_unknown(method, template, f"server error {resp.status_code}")
         return self._outcome(resp, template, attempt)
+
+    def _outcome_unknown(self, method: str, template: str, reason: str) -> None:
+        """A create whose answer was lost may have happened: hand it back instead of re-sending."""
+        self._stats.add("unavailable")
+        raise GenesysUnavailable(
+            f"Genesys {method} {template}: {reason}; not re-sent, since it may have been "
+            "created (the job retries and looks it up first)",
+            retry_after=1.0,
+        )
 
     def _backoff(self, attempt: int) -> float:
         return backoff_delay(attempt, self.backoff_base, self.backoff_max, self._rng)
