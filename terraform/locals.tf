@@ -42,6 +42,17 @@ locals {
         retry_wait_seconds   = tostring(var.retry_wait_seconds)
       }
     }
+    "score-transcript" = {
+      file = "score-transcript.yaml"
+      substitutions = {
+        flow_name            = "${var.name_prefix} Score Transcript"
+        division             = var.division
+        data_action_category = var.integration_name
+        score_action_name    = genesyscloud_integration_action.action["score-transcript"].name
+        retry_attempts       = tostring(var.scoring_retry_attempts)
+        retry_wait_seconds   = tostring(var.scoring_retry_wait_seconds)
+      }
+    }
     "coach-step-by-step" = {
       file = "coach-step-by-step.yaml"
       substitutions = {
