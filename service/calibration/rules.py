@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -244,7 +245,7 @@ def interaction_rows(
             raters[int(j)]: r4(row[j] - expert) if expert is not None else None
             for j in np.flatnonzero(present)
         }
-        out.append({"interaction_id": unit, **summary})
+        out.append({"interaction_id": unit, **summary, "ai_deviations": {}})
     return out
 
 
@@ -260,7 +261,7 @@ def session_statistics(
     """Everything a revealed session reports: per interaction, per question, and reliability.
 
     Spread, tiers, reliability and per-question agreement use the human panel; every panelist's
-    gap to the expert (the AI scorer's too) is listed under ``ai_deviations`` / ``deviations``.
+    gap to the expert is listed under ``deviations`` (people) and ``ai_deviations`` (the AI).
     """
     humans = [r for r in ratings if r.kind == KIND_HUMAN]
     raters = sorted({r.evaluator_id for r in humans})
@@ -302,4 +303,77 @@ def _add_machine_deviations(rows: list[dict[str, Any]], ratings: Sequence[Rating
         row = by_unit.get(r.interaction_id)
         if r.kind != KIND_HUMAN and row is not None:
             expert = row["expert_score"]
-            row["deviations"][r.evaluator_id] = r4(r.total - expert) if expert is not None else None
+            gap = r4(r.total - expert) if expert is not None else None
+            row.setdefault("ai_deviations", {})[r.evaluator_id] = gap
+
+
+# --- blindness ---
+
+
+def aware(value: datetime) -> datetime:
+    """Treat a naive datetime as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+REVEALED = ("complete", "expired", "closed")
+
+
+def session_status(
+    *, now: datetime, deadline: datetime, closed_at: datetime | None, expected: int, submitted: int
+) -> str:
+    """``empty`` (nothing to score), ``open`` (blind), or revealed: ``complete``, ``expired``,
+    ``closed`` (all scores in; deadline passed; closed early by an admin)."""
+    if expected == 0:
+        return "empty"
+    if submitted >= expected:
+        return "complete"
+    if closed_at is not None:
+        return "closed"
+    if now >= deadline:
+        return "expired"
+    return "open"
+
+
+def may_see_score(*, viewer_id: str, evaluator_id: str, revealed: bool) -> bool:
+    """Before the reveal a panelist sees only their own scores; nobody else sees any."""
+    return revealed or (bool(viewer_id) and viewer_id == evaluator_id)
+
+
+def flat_summary(report: Mapping[str, Any], expert_id: str) -> dict[str, Any]:
+    """One flat line for a whole session (the data action): pooled over its interactions.
+
+    Mean of every human score; pooled within-interaction standard deviation; the largest
+    range (and its tier); the expert's mean; the largest absolute gap of a person to the expert.
+    """
+    rows = [r for r in report["interactions"] if r["count"]]
+    if not rows:
+        return {
+            "evaluator_count": 0,
+            "mean": 0.0,
+            "std_dev": 0.0,
+            "range": 0.0,
+            "tier": "",
+            "variance_flag": False,
+            "expert_score": 0.0,
+            "max_deviation": 0.0,
+            "worst_criterion": report.get("worst_criterion", ""),
+        }
+    count = sum(r["count"] for r in rows)
+    dof = sum(r["count"] - 1 for r in rows if r["std_dev"] is not None)
+    pooled_var = sum((r["count"] - 1) * r["std_dev"] ** 2 for r in rows if r["std_dev"] is not None)
+    widest = max(rows, key=lambda r: r["range"])
+    experts = [r["expert_score"] for r in rows if r["expert_score"] is not None]
+    gaps = [
+        abs(g) for r in rows for e, g in r["deviations"].items() if g is not None and e != expert_id
+    ]
+    return {
+        "evaluator_count": int(report["reliability"]["raters"]),
+        "mean": r4(sum(r["mean"] * r["count"] for r in rows) / count) or 0.0,
+        "std_dev": r4(math.sqrt(pooled_var / dof)) if dof else 0.0,
+        "range": widest["range"],
+        "tier": widest["tier"],
+        "variance_flag": any(r["variance_flag"] for r in rows),
+        "expert_score": r4(sum(experts) / len(experts)) if experts else 0.0,
+        "max_deviation": r4(max(gaps)) if gaps else 0.0,
+        "worst_criterion": report.get("worst_criterion", ""),
+    }

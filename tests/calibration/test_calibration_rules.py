@@ -70,7 +70,8 @@ def test_session_statistics_per_interaction():
     assert c1["range"] == 19 and c1["tier"] == "full_session" and c1["variance_flag"] is True
     assert c1["count"] == 3  # the AI is not in the human spread
     assert c1["expert_score"] == 80
-    assert c1["deviations"] == {"a": 10, "b": -9, "x": 0, "ai:m": 4}
+    assert c1["deviations"] == {"a": 10, "b": -9, "x": 0}
+    assert c1["ai_deviations"] == {"ai:m": 4}
     assert c2["range"] == 4 and c2["tier"] == "aligned"
     json.dumps(report, allow_nan=False)
 
