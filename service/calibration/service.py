@@ -162,12 +162,19 @@ class Progress:
 
 def progress(db: Session, sess: CalibrationSession, now: datetime) -> Progress:
     """Count the panel's scores and decide whether the session is revealed."""
-    members = panel_ids(sess)
     rows = db.execute(
         select(CalibrationScore.evaluator_id, func.count(), func.max(CalibrationScore.submitted_at))
         .where(CalibrationScore.session_id == sess.id)
         .group_by(CalibrationScore.evaluator_id)
     ).all()
+    return progress_from(sess, [(e, int(c), t) for e, c, t in rows], now)
+
+
+def progress_from(
+    sess: CalibrationSession, rows: list[tuple[str, int, datetime]], now: datetime
+) -> Progress:
+    """Progress from (evaluator, score count, latest submission) rows."""
+    members = panel_ids(sess)
     per = {e: 0 for e in members}
     last = None
     for evaluator, count, latest in rows:

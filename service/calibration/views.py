@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import notes, service
+from service.calibration import notes, reports, service
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
 from service.calibration.schemas import (
@@ -18,6 +18,8 @@ from service.calibration.schemas import (
     CollectOut,
     InteractionOut,
     PanelistOut,
+    PeriodQuery,
+    ReportBody,
     ReportOut,
     RubricNoteIn,
     RubricNoteList,
@@ -299,3 +301,87 @@ def calibration_report_action(body: CalibrationReportIn) -> CalibrationReportOut
     return calibration_report(
         get_session(), calibration_id=body.calibrationId, settings=get_settings(), now=utcnow()
     )
+
+
+def _period_report(kind: str) -> Response:
+    """Run one cross-session report over the revealed sessions of the period (staff only)."""
+    principal = current_principal()
+    service.require_staff(principal)
+    q = parse_query(PeriodQuery)
+    db, settings = get_session(), get_settings()
+    found = reports.revealed_sessions(
+        db, now=utcnow(), form_id=q.formId, since=q.since, until=q.until
+    )
+    builders = {
+        "reliability": lambda: reports.reliability(found),
+        "evaluators": lambda: reports.evaluator_bias(found, settings),
+        "calibrators": lambda: reports.calibrator_drift(found, settings),
+        "criteria": lambda: reports.recurring_criteria(db, found, settings, q.formId),
+        "ai": lambda: reports.ai_agreement(found, settings),
+    }
+    return respond(ReportBody(**builders[kind]()))
+
+
+@route(
+    bp,
+    "get",
+    f"{BASE}/reports/reliability",
+    "ICC and alpha per session and pooled",
+    query=PeriodQuery,
+    response=ReportBody,
+)
+def reliability_report() -> Response:
+    """ICC forms with CIs and interval alpha, per session and pooled."""
+    return _period_report("reliability")
+
+
+@route(
+    bp,
+    "get",
+    f"{BASE}/reports/evaluators",
+    "Evaluator leniency or harshness",
+    query=PeriodQuery,
+    response=ReportBody,
+)
+def evaluators_report() -> Response:
+    """Each evaluator's mean signed deviation from consensus and expert, with CIs."""
+    return _period_report("evaluators")
+
+
+@route(
+    bp,
+    "get",
+    f"{BASE}/reports/calibrators",
+    "Calibrator drift from the team",
+    query=PeriodQuery,
+    response=ReportBody,
+)
+def calibrators_report() -> Response:
+    """Each expert's monthly gap to the team average, flagged past the configured gap."""
+    return _period_report("calibrators")
+
+
+@route(
+    bp,
+    "get",
+    f"{BASE}/reports/criteria",
+    "Criteria with recurring high variance",
+    query=PeriodQuery,
+    response=ReportBody,
+)
+def criteria_report() -> Response:
+    """Questions flagged month after month, with history and rubric notes."""
+    return _period_report("criteria")
+
+
+@route(
+    bp,
+    "get",
+    f"{BASE}/reports/ai",
+    "The AI scorer's agreement per question",
+    query=PeriodQuery,
+    response=ReportBody,
+)
+def ai_report() -> Response:
+    """AI agreement with the expert and the human majority over the latest calibrations."""
+    return _period_report("ai")
