@@ -55,7 +55,7 @@ class JobQuery(Input):
 
 class PurgeIn(Input):
     state: Literal["done", "dead"]
-    olderThanDays: float = Field(default=0.0, ge=0)
+    olderThanDays: float = Field(default=0.0, ge=0, le=36500)
 
 
 class RetryAllIn(Input):
