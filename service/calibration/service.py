@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
 from service.calibration import rules, sources
+from service.calibration.jobs import MIRROR_ONE
 from service.calibration.models import (
     CalibrationInteraction,
     CalibrationPanelist,
@@ -24,6 +25,7 @@ from service.calibration.models import (
 )
 from service.calibration.schemas import AI_PREFIX, AnswerIn, ScoreIn, SessionCreateIn
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.jobs.service import enqueue
 from service.settings import Settings
 
 ON_BEHALF_ROLES = ("integration", "admin")
@@ -111,11 +113,9 @@ def create(
     db.flush()
     db.refresh(sess)
     if data.mirrorToGenesys:
-        from service.jobs.service import enqueue
-
-        enqueue(
-            db, "calibration.mirror", {"sessionId": sess.id}, key=f"calibration.mirror:{sess.id}"
-        )
+        for row in sess.interactions:
+            key = f"calibration.mirror:{row.id}"
+            enqueue(db, MIRROR_ONE, {"interactionId": row.id}, key=key)
     return sess
 
 

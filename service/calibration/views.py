@@ -9,12 +9,13 @@ from flask import Blueprint, Response, current_app
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import notes, reports, service
+from service.calibration import notes, reports, service, sources
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
 from service.calibration.schemas import (
     CalibrationReportIn,
     CalibrationReportOut,
+    CandidatesOut,
     CollectOut,
     InteractionOut,
     PanelistOut,
@@ -28,6 +29,7 @@ from service.calibration.schemas import (
     ScoreIn,
     ScoreOut,
     ScoresOut,
+    SelectionIn,
     SessionCreateIn,
     SessionList,
     SessionOut,
@@ -385,3 +387,36 @@ def criteria_report() -> Response:
 def ai_report() -> Response:
     """AI agreement with the expert and the human majority over the latest calibrations."""
     return _period_report("ai")
+
+
+@route(
+    bp,
+    "post",
+    f"{BASE}/candidates",
+    "Preview a seeded candidate draw",
+    body=SelectionIn,
+    response=CandidatesOut,
+)
+def draw_candidates() -> Response:
+    """Draw calibration candidates (inline or from Genesys) without creating a session."""
+    service.require_staff(current_principal())
+    body = parse_body(SelectionIn)
+    drawn = sources.draw_candidates(body, settings=get_settings(), genesys=_genesys(), now=utcnow())
+    return respond(
+        CandidatesOut(
+            picks=[
+                {
+                    "conversationId": c.conversation_id,
+                    "agentId": c.agent_id,
+                    "handleSeconds": c.handle_seconds,
+                    "talkSeconds": c.talk_seconds,
+                }
+                for c in drawn["picks"]
+            ],
+            seed=drawn["seed"],
+            poolSize=drawn["pool_size"],
+            agents=drawn["agents"],
+            agentSpreadMet=drawn["agent_spread_met"],
+            agentsAvailable=drawn["agents_available"],
+        )
+    )

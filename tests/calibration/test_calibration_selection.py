@@ -1,0 +1,237 @@
+"""Candidate selection (pure and over the API) and Genesys mirroring and collection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from service.calibration import selection
+from service.calibration.selection import Candidate, Criteria
+from service.jobs.service import drain
+from tests.calibration.helpers import (
+    ALICE,
+    BASE,
+    BOB,
+    EXPERT,
+    MemoryGenesys,
+    create,
+    people,
+)
+
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
+
+
+def _pool(n=40, agents=6):
+    return [
+        Candidate(f"c{i:03d}", f"agent-{i % agents}", 180 + 30 * i, 200 + i, start=NOW)
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "kept"),
+    [
+        ({"talk_seconds": 179.9}, False),
+        ({"talk_seconds": 180}, True),
+        ({"media_type": "chat"}, False),
+        ({"has_recording": False}, False),
+        ({"agent_id": ""}, False),
+        ({"start": NOW - timedelta(days=14)}, True),
+        ({"start": NOW - timedelta(days=14, seconds=1)}, False),
+        ({"start": None}, True),
+    ],
+)
+def test_eligibility_boundaries(change, kept):
+    base = {"conversation_id": "c", "agent_id": "a", "handle_seconds": 300, "talk_seconds": 200}
+    cand = Candidate(**{**base, "start": NOW, **change})
+    assert bool(selection.eligible([cand], Criteria(), NOW)) is kept
+
+
+def test_draw_is_reproducible_with_its_seed():
+    first = selection.select(_pool(), count=5, seed=42)
+    again = selection.select(list(reversed(_pool())), count=5, seed=42)
+    other = selection.select(_pool(), count=5, seed=43)
+    assert [c.conversation_id for c in first["picks"]] == [
+        c.conversation_id for c in again["picks"]
+    ]
+    assert [c.conversation_id for c in first["picks"]] != [
+        c.conversation_id for c in other["picks"]
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_draw_spreads_agents_and_handle_times(seed):
+    pool = _pool()
+    drawn = selection.select(pool, count=5, seed=seed)
+    picks = drawn["picks"]
+    assert len(picks) == 5 and len({c.conversation_id for c in picks}) == 5
+    assert len({c.agent_id for c in picks}) >= 3 and drawn["agent_spread_met"]
+    # one pick from each fifth of the handle-time range
+    bands = selection.strata(sorted(pool, key=lambda c: c.handle_seconds), 5)
+    for band, pick in zip(bands, picks, strict=True):
+        assert pick in band
+
+
+def test_draw_reports_when_too_few_agents_exist():
+    pool = [Candidate(f"c{i}", "agent-1" if i < 5 else "agent-2", 200 + i, 200) for i in range(9)]
+    drawn = selection.select(pool, count=5, seed=1)
+    assert drawn["agents"] == 2 and drawn["agent_spread_met"] is False
+    assert len(drawn["picks"]) == 5
+
+
+def test_draw_from_a_small_pool_takes_everything():
+    drawn = selection.select(_pool(3, 3), count=5, seed=1)
+    assert len(drawn["picks"]) == 3
+    assert selection.select([], count=5, seed=1)["picks"] == []
+
+
+def _conversation(i, *, talk_ms=200_000, media="voice", recording=True, agent=True):
+    participants = [{"purpose": "customer", "sessions": [{"mediaType": media}]}]
+    if agent:
+        participants.append(
+            {
+                "purpose": "agent",
+                "userId": f"agent-{i % 4}",
+                "sessions": [
+                    {
+                        "mediaType": media,
+                        "recording": recording,
+                        "metrics": [
+                            {"name": "tTalkComplete", "value": talk_ms},
+                            {"name": "tHandle", "value": 60_000 * (3 + i % 20)},
+                        ],
+                    }
+                ],
+            }
+        )
+    return {
+        "conversationId": f"gconv-{i:03d}",
+        "conversationStart": (datetime.now(UTC) - timedelta(days=1))
+        .isoformat()
+        .replace("+00:00", "Z"),
+        "participants": participants,
+    }
+
+
+def test_candidate_from_analytics_details():
+    cand = selection.candidate_from_details(_conversation(5))
+    assert (cand.agent_id, cand.talk_seconds, cand.handle_seconds) == ("agent-1", 200.0, 480.0)
+    assert cand.has_recording and cand.media_type == "voice" and cand.start is not None
+    assert selection.candidate_from_details(_conversation(1, agent=False)) is None
+    assert not selection.candidate_from_details(_conversation(2, recording=False)).has_recording
+
+
+def test_candidates_endpoint_pages_through_genesys(client, settings, app):
+    fake = MemoryGenesys()
+    fake.conversations = [_conversation(i) for i in range(230)]
+    fake.conversations += [_conversation(300, talk_ms=90_000), _conversation(301, media="chat")]
+    app.extensions["genesys"] = fake
+    resp = client.post(
+        f"{BASE}/candidates",
+        json={"source": "genesys", "count": 6, "seed": 7},
+        headers=people(settings)["admin"],
+    )
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert [q["paging"]["pageNumber"] for q in fake.queries] == [1, 2, 3]
+    assert body["poolSize"] == 230 and body["seed"] == 7 and len(body["picks"]) == 6
+    assert body["agentSpreadMet"] is True
+    again = client.post(
+        f"{BASE}/candidates",
+        json={"source": "genesys", "count": 6, "seed": 7},
+        headers=people(settings)["admin"],
+    ).get_json()
+    assert again["picks"] == body["picks"]
+
+
+def test_candidates_without_genesys_is_a_clear_error(client, settings):
+    resp = client.post(
+        f"{BASE}/candidates", json={"source": "genesys"}, headers=people(settings)["admin"]
+    )
+    assert resp.status_code == 400 and resp.get_json()["code"] == "genesys_not_configured"
+
+
+def test_session_from_inline_candidates_records_the_seed(client, settings):
+    candidates = [
+        {
+            "conversationId": f"c{i}",
+            "agentId": f"a{i % 4}",
+            "handleSeconds": 200 + 40 * i,
+            "talkSeconds": 240,
+        }
+        for i in range(12)
+    ]
+    sess = create(
+        client,
+        settings,
+        interactions=[],
+        selection={"source": "inline", "count": 4, "seed": 99, "candidates": candidates},
+    )
+    assert sess["selection"] == {"seed": 99} and len(sess["interactions"]) == 4
+    drawn = client.post(
+        f"{BASE}/candidates",
+        json={"source": "inline", "count": 4, "seed": 99, "candidates": candidates},
+        headers=people(settings)["admin"],
+    ).get_json()
+    assert [p["conversationId"] for p in drawn["picks"]] == [
+        i["conversationId"] for i in sess["interactions"]
+    ]
+
+
+def _evaluation(evaluator, total, status="FINISHED", product="a-good"):
+    return {
+        "id": f"ev-{evaluator}",
+        "status": status,
+        "evaluator": {"id": evaluator},
+        "answers": {
+            "totalScore": total,
+            "questionGroupScores": [
+                {
+                    "questionGroupId": "g1",
+                    "questionScores": [
+                        {"questionId": "greet", "answerId": "a-yes", "score": 1},
+                        {"questionId": "product", "answerId": product, "score": 2},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def test_mirror_into_genesys_and_collect_back(client, settings, app, auth):
+    fake = MemoryGenesys()
+    app.extensions["genesys"] = fake
+    sid = create(client, settings, mirrorToGenesys=True)["id"]
+    assert drain(app, settings) == {"done": 2}
+    first = fake.created[0]
+    assert first["conversation"] == {"id": "conv-1"} and first["expertEvaluator"] == {"id": EXPERT}
+    assert first["evaluators"] == [{"id": ALICE}, {"id": BOB}]  # people only, not the AI
+    sess = client.get(f"{BASE}/sessions/{sid}", headers=people(settings)["admin"]).get_json()
+    gcal = {i["conversationId"]: i["genesysCalibrationId"] for i in sess["interactions"]}
+    assert gcal == {"conv-1": "gcal-1", "conv-2": "gcal-2"}
+    fake.calibrations["gcal-1"]["evaluations"] = [
+        _evaluation(EXPERT, 80),
+        _evaluation(ALICE, 92),
+        _evaluation(BOB, 70, status="INPROGRESS"),
+        _evaluation("user-stranger", 50),
+    ]
+    admin = people(settings)["admin"]
+    counts = client.post(f"{BASE}/sessions/{sid}/collect", headers=admin).get_json()
+    assert (counts["collected"], counts["pending"], counts["skipped"]) == (2, 1, 1)
+    assert "92" not in str(counts)
+    fake.calibrations["gcal-1"]["evaluations"][2]["status"] = "FINISHED"
+    client.post(f"{BASE}/sessions/{sid}/close", headers=admin)
+    flat = client.post(
+        "/data-actions/calibration-report", json={"calibrationId": "gcal-1"}, headers=auth
+    ).get_json()
+    # Closed before Bob's evaluation was collected: the report shows what was in.
+    assert flat["status"] == "revealed" and flat["evaluatorCount"] == 2
+    assert (flat["mean"], flat["range"], flat["expertScore"]) == (86, 12, 80)
+    late = client.post(f"{BASE}/sessions/{sid}/collect", headers=admin).get_json()
+    assert late["collected"] == 0
+
+
+def test_mirror_job_without_genesys_dead_letters(client, settings, app):
+    create(client, settings, mirrorToGenesys=True)
+    assert drain(app, settings) == {"dead": 2}
