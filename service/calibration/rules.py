@@ -377,3 +377,13 @@ def flat_summary(report: Mapping[str, Any], expert_id: str) -> dict[str, Any]:
         "max_deviation": r4(max(gaps)) if gaps else 0.0,
         "worst_criterion": report.get("worst_criterion", ""),
     }
+
+
+def unit_agreement(arrays: AnswerArrays) -> np.ndarray:
+    """Per question and unit, the share of agreeing rater pairs (NaN below two answers)."""
+    onehot = (arrays.codes[..., None] == np.arange(arrays.n_options)).astype(float)
+    counts = onehot.sum(axis=2)
+    m = counts.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agree: np.ndarray = (counts * (counts - 1.0)).sum(axis=2) / (m * (m - 1.0))
+    return np.where(m >= 2, agree, np.nan)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, render_template
 
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import notes, reports, service, sources
+from service.calibration import notes, page, reports, service, sources
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
 from service.calibration.schemas import (
@@ -420,3 +420,25 @@ def draw_candidates() -> Response:
             agentsAvailable=drawn["agents_available"],
         )
     )
+
+
+@route(bp, "get", f"{BASE}/sessions/<session_id>/report.html", "HTML report of one session")
+def session_report_html(session_id: str) -> Response:
+    """The session page: progress while blind; tables, deviation chart and heat map after."""
+    db = get_session()
+    sess, state, stats = service.report(
+        db,
+        session_id=session_id,
+        principal=current_principal(),
+        settings=get_settings(),
+        now=utcnow(),
+    )
+    context: dict[str, Any] = {"sess": sess, "state": state, "stats": stats}
+    if stats is not None:
+        ratings = service.to_ratings(sess, service.session_scores(db, sess))
+        units = [i.conversation_id for i in sess.interactions]
+        context["chart"] = page.deviation_chart(stats["interactions"], sess.expert_id)
+        context["heat"] = page.heat_map(ratings, units, service.question_ids(sess, ratings))
+    html = render_template("calibration/report.html", **context)
+    db.commit()
+    return Response(html, mimetype="text/html")

@@ -256,3 +256,27 @@ def test_rubric_notes_are_versioned(client, settings):
         headers=who["alice"],
     )
     assert refused.status_code == 403
+
+
+def test_html_report_is_blind_then_full(client, settings):
+    who = people(settings)
+    sid = create(client, settings)["id"]
+    submit(client, who["alice"], sid, "conv-1", SECRET_TOTAL)
+    blind = client.get(f"{BASE}/sessions/{sid}/report.html", headers=who["admin"])
+    assert blind.status_code == 200 and blind.mimetype == "text/html"
+    page = blind.get_data(as_text=True)
+    assert "Blind until" in page and str(SECRET_TOTAL) not in page and "<script" not in page
+    _fill(client, who, settings, sid)
+    full = client.get(f"{BASE}/sessions/{sid}/report.html", headers=who["bob"])
+    page = full.get_data(as_text=True)
+    assert "Deviation from the expert" in page and page.count("<svg") == 2
+    assert "ai:gpt-test" in page and "product" in page and "ICC(2,1)" in page
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
+
+
+def test_html_report_escapes_names(client, settings):
+    sid = create(client, settings, name="<b>x</b>")["id"]
+    page = client.get(
+        f"{BASE}/sessions/{sid}/report.html", headers=people(settings)["admin"]
+    ).get_data(as_text=True)
+    assert "<b>x</b>" not in page and "&lt;b&gt;" in page
