@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -95,8 +96,35 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
     # --- genesys settings (client and fake) ---
+    # Burst of the client's request budget; 0 means a tenth of genesys_requests_per_minute.
+    genesys_request_burst: int = Field(default=0, ge=0)
+    genesys_pool_size: int = Field(default=16, ge=1, le=256)
+    genesys_form_cache_size: int = Field(default=512, ge=1)
+    genesys_user_cache_size: int = Field(default=4096, ge=1)
 
     # --- coaching settings ---
+    coaching_default_target: str = Field(
+        default="local",
+        pattern="^(local|genesys_learning|genesys_workitem|genesys_coaching_appointment|lms_webhook)$",
+    )
+    coaching_default_module_id: str = ""
+    coaching_holidays: CommaList = Field(default_factory=list)
+    coaching_workitem_type_id: str = ""
+    lms_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    @field_validator("coaching_holidays", mode="before")
+    @classmethod
+    def _split_holidays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("coaching_holidays")
+    @classmethod
+    def _holidays_are_dates(cls, value: list[str]) -> list[str]:
+        for part in value:
+            date.fromisoformat(part)
+        return value
 
     # --- scoring settings (transcripts, scorecards, LLM) ---
 

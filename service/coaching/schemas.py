@@ -7,9 +7,10 @@ present, strings default to "" and numbers to 0.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.api import Input, Output
 
@@ -112,3 +113,145 @@ class TriageEvaluationOut(Output):
     assignmentId: str
     dueDate: str
     reason: str
+
+
+# --- policies ------------------------------------------------------------------------------
+
+Target = Literal[
+    "local", "genesys_learning", "genesys_workitem", "genesys_coaching_appointment", "lms_webhook"
+]
+
+
+class _Strict(BaseModel):
+    """Policy documents are written by people: an unknown key is a typo, not an extra."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SectionRule(_Strict):
+    module_id: str = Field(default="", max_length=128)
+    target: Target | None = None
+
+
+class TargetOptions(_Strict):
+    workitem_type_id: str = Field(default="", max_length=128)
+    workitem_priority: int | None = Field(default=None, ge=0, le=100)
+    appointment_minutes: int = Field(default=30, ge=15, le=60)
+    facilitator_id: str = Field(default="", max_length=128)
+    add_to_schedule: bool = True
+
+
+class PolicyDoc(_Strict):
+    """One policy: for an evaluation form id, or ``*`` for every form without its own."""
+
+    form_id: str = Field(min_length=1, max_length=128)
+    name: str = Field(default="", max_length=200)
+    threshold: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    weekly_cap: int | None = Field(default=None, ge=0, le=1000)
+    due_business_days: int | None = Field(default=None, ge=0, le=60)
+    holidays: list[date] | None = None
+    target: Target | None = None
+    default_module_id: str | None = Field(default=None, max_length=128)
+    sections: dict[str, str | SectionRule] = Field(default_factory=dict)
+    target_options: TargetOptions | None = None
+
+
+class PolicyFile(_Strict):
+    """The YAML file ``qmloop policies load`` reads."""
+
+    policies: list[PolicyDoc] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_forms(self) -> PolicyFile:
+        seen = [p.form_id for p in self.policies]
+        dupes = sorted({f for f in seen if seen.count(f) > 1})
+        if dupes:
+            raise ValueError(f"form_id appears more than once: {', '.join(dupes)}")
+        return self
+
+
+class PolicyOut(Output):
+    id: str
+    formId: str
+    version: int
+    updatedAt: datetime
+    policy: dict[str, Any]
+
+
+class PolicyList(Output):
+    policies: list[PolicyOut]
+
+
+class PolicyPutIn(Input):
+    """``PUT /api/v1/policies/<formId>``: the policy document without its form id."""
+
+    policy: dict[str, Any]
+
+
+# --- assignments and events ----------------------------------------------------------------
+
+
+class AssignmentOut(Output):
+    id: str
+    evaluationId: str
+    agentId: str
+    conversationId: str
+    formId: str
+    sectionId: str
+    sectionName: str
+    percentage: float | None
+    moduleId: str
+    evaluationDate: date | None
+    dueDate: date
+    trigger: str
+    status: str
+    target: str
+    targetReason: str
+    deliveryState: str
+    externalId: str
+    deliveryError: str | None
+    createdAt: datetime
+    closedAt: datetime | None
+
+
+class AssignmentList(Output):
+    assignments: list[AssignmentOut]
+
+
+class AssignmentQuery(Input):
+    agentId: str = Field(default="", max_length=128)
+    status: Literal["", "open", "completed", "cancelled"] = ""
+    sectionId: str = Field(default="", max_length=128)
+    evaluationId: str = Field(default="", max_length=128)
+    deliveryState: Literal["", "pending", "delivered", "failed", "local"] = ""
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class AssignmentStatusIn(Input):
+    status: Literal["completed", "cancelled"]
+
+
+class EventRef(Input):
+    id: str = Field(default="", max_length=128)
+
+
+class EvaluationEventIn(Input):
+    """The ``v2.quality.evaluations`` event body (top-level primitives plus ``agent``)."""
+
+    id: Id = ID_FIELD
+    conversationId: Id = ID_FIELD
+    status: str = Field(min_length=1, max_length=32)
+    evaluationFormId: str = Field(default="", max_length=128)
+    previousStatus: str = Field(default="", max_length=32)
+    eventType: str = Field(default="", max_length=64)
+    rescore: bool = False
+    disputeCount: int = Field(default=0, ge=0)
+    version: str = Field(default="", max_length=64)
+    agent: EventRef | None = None
+
+
+class EventOut(Output):
+    decision: Literal["queued", "duplicate", "skipped"]
+    reason: str
+    evaluationId: str
+    jobId: str

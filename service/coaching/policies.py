@@ -1,0 +1,183 @@
+"""Coaching policies: stored per evaluation form, loaded from YAML, resolved into one view.
+
+Resolution layers, first set value wins: the form's own policy, the default policy (``*``),
+then the settings (``QM_COACHING_*``). A policy change never needs a flow change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.coaching import rules
+from service.coaching.models import CoachingPolicy
+from service.coaching.schemas import PolicyDoc, PolicyFile, SectionRule, TargetOptions
+from service.errors import InvalidInput, NotFound, validation_errors
+from service.settings import Settings
+
+DEFAULT_FORM = "*"
+
+
+@dataclass(frozen=True)
+class ResolvedPolicy:
+    """Everything the assignment rules need for one form, every value set."""
+
+    form_id: str
+    threshold: float
+    weekly_cap: int
+    due_business_days: int
+    holidays: tuple[date, ...]
+    target: str
+    default_module_id: str
+    sections: dict[str, SectionRule] = field(default_factory=dict)
+    target_options: TargetOptions = field(default_factory=TargetOptions)
+    source: str = "settings"
+
+    def section_rule(self, section_id: str, section_name: str) -> tuple[str, str]:
+        """(module id, target) for a section: its own entry, else the policy's defaults."""
+        found = rules.match_section(self.sections, section_id, section_name)
+        rule = found[1] if found else SectionRule()
+        return rule.module_id or self.default_module_id, rule.target or self.target
+
+
+def _sections(doc: PolicyDoc | None) -> dict[str, SectionRule]:
+    if doc is None:
+        return {}
+    return {
+        key: SectionRule(module_id=value) if isinstance(value, str) else value
+        for key, value in doc.sections.items()
+    }
+
+
+def _first(*values: Any) -> Any:
+    return next(v for v in values if v is not None)
+
+
+def resolve_docs(
+    form_id: str, own: PolicyDoc | None, default: PolicyDoc | None, settings: Settings
+) -> ResolvedPolicy:
+    """Layer a form policy over the default policy over the settings."""
+    layers = [d for d in (own, default) if d is not None]
+
+    def pick(name: str, fallback: Any) -> Any:
+        return _first(*(getattr(d, name) for d in layers), fallback)
+
+    holidays = pick("holidays", [date.fromisoformat(h) for h in settings.coaching_holidays])
+    return ResolvedPolicy(
+        form_id=form_id,
+        threshold=float(pick("threshold", settings.coaching_threshold)),
+        weekly_cap=int(pick("weekly_cap", settings.coaching_weekly_cap)),
+        due_business_days=int(pick("due_business_days", settings.coaching_due_business_days)),
+        holidays=tuple(holidays),
+        target=str(pick("target", settings.coaching_default_target)),
+        default_module_id=str(pick("default_module_id", settings.coaching_default_module_id)),
+        # Section entries of the default policy apply unless the form overrides the same key.
+        sections={**_sections(default), **_sections(own)},
+        target_options=pick("target_options", TargetOptions()),
+        source=own.form_id if own else (DEFAULT_FORM if default else "settings"),
+    )
+
+
+def _doc(row: CoachingPolicy | None) -> PolicyDoc | None:
+    return PolicyDoc.model_validate(row.document) if row is not None else None
+
+
+def resolve(session: Session, settings: Settings, form_id: str = "") -> ResolvedPolicy:
+    """The effective policy for an evaluation form (or the default one)."""
+    wanted = [DEFAULT_FORM] + ([form_id] if form_id and form_id != DEFAULT_FORM else [])
+    rows = {
+        row.form_id: row
+        for row in session.scalars(select(CoachingPolicy).where(CoachingPolicy.form_id.in_(wanted)))
+    }
+    own = _doc(rows.get(form_id)) if form_id != DEFAULT_FORM else None
+    return resolve_docs(form_id, own, _doc(rows.get(DEFAULT_FORM)), settings)
+
+
+def put(session: Session, *, doc: PolicyDoc, updated_by: str = "") -> CoachingPolicy:
+    """Create or replace the policy of ``doc.form_id``."""
+    document = doc.model_dump(mode="json", exclude_none=True)
+    row = session.scalar(select(CoachingPolicy).where(CoachingPolicy.form_id == doc.form_id))
+    if row is None:
+        row = CoachingPolicy(form_id=doc.form_id, name=doc.name, document=document)
+        row.updated_by = updated_by
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            row = session.scalar(
+                select(CoachingPolicy).where(CoachingPolicy.form_id == doc.form_id)
+            )
+            if row is None:
+                raise
+    if row.document != document:
+        row.document = document
+        row.name = doc.name
+        row.version += 1
+        row.updated_by = updated_by
+    session.flush()
+    return row
+
+
+def get(session: Session, *, form_id: str) -> CoachingPolicy:
+    """One stored policy; raises ``NotFound``."""
+    row = session.scalar(select(CoachingPolicy).where(CoachingPolicy.form_id == form_id))
+    if row is None:
+        raise NotFound(f"No coaching policy for form {form_id}.", code="policy_not_found")
+    return row
+
+
+def delete(session: Session, *, form_id: str) -> None:
+    """Remove a stored policy; raises ``NotFound``."""
+    session.delete(get(session, form_id=form_id))
+    session.flush()
+
+
+def list_policies(session: Session) -> list[CoachingPolicy]:
+    """Every stored policy, the default first."""
+    rows = list(session.scalars(select(CoachingPolicy).order_by(CoachingPolicy.form_id)))
+    return sorted(rows, key=lambda r: (r.form_id != DEFAULT_FORM, r.form_id))
+
+
+def parse_file(text: str) -> PolicyFile:
+    """Validate a policies YAML document; raises ``InvalidInput`` with every problem."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"The policies file is not valid YAML: {exc}", code="bad_yaml") from exc
+    if isinstance(data, list):
+        data = {"policies": data}
+    try:
+        return PolicyFile.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "The policies file is invalid.", code="invalid_policies", errors=validation_errors(exc)
+        ) from exc
+
+
+def load_file(
+    session: Session, *, text: str, replace: bool = False, updated_by: str = "cli"
+) -> list[CoachingPolicy]:
+    """Store every policy of a YAML document; with ``replace``, drop the ones not in it."""
+    parsed = parse_file(text)
+    rows = [put(session, doc=doc, updated_by=updated_by) for doc in parsed.policies]
+    if replace:
+        keep = {doc.form_id for doc in parsed.policies}
+        for row in list_policies(session):
+            if row.form_id not in keep:
+                session.delete(row)
+        session.flush()
+    return rows
+
+
+def export_yaml(session: Session) -> str:
+    """Every stored policy as a YAML document ``load_file`` reads back."""
+    docs = [row.document for row in list_policies(session)]
+    return yaml.safe_dump({"policies": docs}, sort_keys=False, allow_unicode=True)

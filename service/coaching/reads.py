@@ -1,0 +1,93 @@
+"""Assignment reads and closing, with the agent-sees-only-their-own rule."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.auth.rules import Principal
+from service.coaching.models import CoachingAssignment, CoachingPolicy
+from service.coaching.schemas import AssignmentOut, AssignmentQuery, PolicyOut
+from service.db import utcnow
+from service.errors import Conflict, Forbidden, NotFound
+
+
+def list_assignments(
+    session: Session, *, query: AssignmentQuery, principal: Principal
+) -> list[CoachingAssignment]:
+    """Assignments matching the filters, newest first; agents only get their own."""
+    stmt = select(CoachingAssignment).order_by(CoachingAssignment.created_at.desc())
+    agent_id = query.agentId
+    if not principal.is_staff:
+        agent_id = principal.user_id or "\0"  # an agent token without a user id sees nothing
+    filters = {
+        CoachingAssignment.agent_id: agent_id,
+        CoachingAssignment.status: query.status,
+        CoachingAssignment.section_id: query.sectionId,
+        CoachingAssignment.evaluation_id: query.evaluationId,
+        CoachingAssignment.delivery_state: query.deliveryState,
+    }
+    for column, value in filters.items():
+        if value:
+            stmt = stmt.where(column == value)
+    return list(session.scalars(stmt.limit(query.limit)))
+
+
+def get(session: Session, *, assignment_id: str, principal: Principal) -> CoachingAssignment:
+    """One assignment; raises ``NotFound`` (also for another agent's assignment)."""
+    a = session.get(CoachingAssignment, assignment_id)
+    if a is None or (not principal.is_staff and a.agent_id != principal.user_id):
+        raise NotFound(f"No coaching assignment {assignment_id}.", code="assignment_not_found")
+    return a
+
+
+def set_status(
+    session: Session, *, assignment_id: str, status: str, principal: Principal
+) -> CoachingAssignment:
+    """Complete or cancel an open assignment; raises ``NotFound``/``Forbidden``/``Conflict``."""
+    a = get(session, assignment_id=assignment_id, principal=principal)
+    if status == "cancelled" and not principal.is_staff:
+        raise Forbidden("Only staff can cancel coaching.", code="cancel_forbidden")
+    if a.status != "open":
+        raise Conflict(f"Assignment {a.id} is already {a.status}.", code="assignment_closed")
+    a.status = status
+    a.closed_at = utcnow()
+    session.flush()
+    return a
+
+
+def out(a: CoachingAssignment) -> AssignmentOut:
+    """Serialize an assignment row."""
+    return AssignmentOut(
+        id=a.id,
+        evaluationId=a.evaluation_id,
+        agentId=a.agent_id,
+        conversationId=a.conversation_id,
+        formId=a.form_id,
+        sectionId=a.section_id,
+        sectionName=a.section_name,
+        percentage=a.percentage,
+        moduleId=a.module_id,
+        evaluationDate=a.evaluation_date,
+        dueDate=a.due_date,
+        trigger=a.trigger,
+        status=a.status,
+        target=a.target,
+        targetReason=a.target_reason,
+        deliveryState=a.delivery_state,
+        externalId=a.external_id,
+        deliveryError=a.delivery_error,
+        createdAt=a.created_at,
+        closedAt=a.closed_at,
+    )
+
+
+def policy_out(row: CoachingPolicy) -> PolicyOut:
+    """Serialize a stored policy."""
+    return PolicyOut(
+        id=row.id,
+        formId=row.form_id,
+        version=row.version,
+        updatedAt=row.updated_at,
+        policy=row.document,
+    )

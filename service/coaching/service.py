@@ -1,0 +1,384 @@
+"""Coaching use cases. ``assign_coaching`` is the one function every trigger calls.
+
+Services flush, never commit: the request boundary or the job runner commits, so the
+assignment and its delivery job land in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.coaching import policies, rules
+from service.coaching.models import ArchiveTask, CoachingAgent, CoachingAssignment
+from service.coaching.schemas import (
+    CheckDuplicateOut,
+    NormalizeScoreIn,
+    NormalizeScoreOut,
+)
+from service.db import utcnow
+from service.errors import InvalidInput
+from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
+from service.jobs.service import enqueue
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+INACTIVE_STATES = {"inactive", "deleted"}
+
+
+@dataclass
+class AssignResult:
+    """The answer of ``assign_coaching`` (and the tail of ``triage_evaluation``)."""
+
+    decision: str
+    reason: str
+    assignment_id: str = ""
+    due_date: str = ""
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    """An agent's Genesys state and manager (``unknown`` when Genesys is not configured)."""
+
+    state: str
+    manager_id: str = ""
+
+    @property
+    def inactive(self) -> bool:
+        """True for inactive or deleted users."""
+        return self.state in INACTIVE_STATES
+
+
+def agent_status(genesys: GenesysApi | None, agent_id: str) -> AgentStatus:
+    """Look the agent up in Genesys; raises ``GenesysUnavailable`` when it cannot answer."""
+    if genesys is None:
+        return AgentStatus("unknown")
+    try:
+        user = genesys.get_user(agent_id)
+    except GenesysNotFound:
+        return AgentStatus("deleted")
+    manager = user.get("manager")
+    manager_id = str(manager.get("id", "")) if isinstance(manager, dict) else ""
+    return AgentStatus(str(user.get("state") or "active").lower(), manager_id)
+
+
+# --- assign --------------------------------------------------------------------------------
+
+
+def _by_evaluation(session: Session, evaluation_id: str) -> CoachingAssignment | None:
+    query = select(CoachingAssignment).where(CoachingAssignment.evaluation_id == evaluation_id)
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def _open_for(session: Session, agent_id: str, key: str) -> CoachingAssignment | None:
+    query = select(CoachingAssignment).where(
+        CoachingAssignment.agent_id == agent_id,
+        CoachingAssignment.section_key == key,
+        CoachingAssignment.status == "open",
+    )
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def _answer(a: CoachingAssignment, decision: str, reason: str) -> AssignResult:
+    return AssignResult(decision, reason, a.id, a.due_date.isoformat(), a.target)
+
+
+def _lock_agent(session: Session, agent_id: str) -> CoachingAgent:
+    """Get-or-create the agent's row and lock it (PostgreSQL; SQLite already serializes)."""
+    query = select(CoachingAgent).where(CoachingAgent.agent_id == agent_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    query = query.execution_options(populate_existing=True)
+    row = session.scalar(query)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(CoachingAgent(agent_id=agent_id))
+        except IntegrityError:
+            pass  # created concurrently; the select below waits for and locks it
+        row = session.scalar(query)
+    assert row is not None
+    return row
+
+
+def _cap_reached(session: Session, agent_id: str, cap: int, now: datetime) -> bool:
+    created = session.scalars(
+        select(CoachingAssignment.created_at).where(
+            CoachingAssignment.agent_id == agent_id,
+            CoachingAssignment.created_at > rules.window_start(now),
+            CoachingAssignment.status != "cancelled",
+        )
+    )
+    return rules.cap_reached(list(created), now, cap)
+
+
+def _choose_target(
+    settings: Settings,
+    genesys: GenesysApi | None,
+    policy: policies.ResolvedPolicy,
+    target: str,
+    module_id: str,
+) -> tuple[str, str]:
+    why = rules.target_fallback(
+        target,
+        genesys=genesys is not None,
+        module_id=module_id,
+        workitem_type_id=policy.target_options.workitem_type_id
+        or settings.coaching_workitem_type_id,
+        lms_configured=bool(
+            settings.lms_webhook_url and settings.lms_webhook_secret.get_secret_value()
+        ),
+    )
+    if why:
+        log.warning("coaching target %s unavailable (%s); using local", target, why)
+        return "local", why
+    return target, ""
+
+
+def _insert(session: Session, row: CoachingAssignment) -> CoachingAssignment | None:
+    """Insert; None when a constraint says another request got there first."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:
+        return None
+
+
+def _race_lost(session: Session, evaluation_id: str, agent_id: str, key: str) -> AssignResult:
+    existing = _by_evaluation(session, evaluation_id)
+    if existing is not None:
+        return _answer(existing, "duplicate", "evaluation_already_assigned")
+    other = _open_for(session, agent_id, key)
+    if other is not None:
+        return _answer(other, "duplicate", "open_assignment_exists")
+    raise RuntimeError("assignment insert failed without a conflicting row")
+
+
+def _evaluation_day(evaluation_date: str, now: datetime) -> date:
+    if not evaluation_date:
+        return now.date()
+    day = rules.parse_date(evaluation_date)
+    if day is None:
+        raise InvalidInput(
+            "evaluationDate must be an ISO 8601 date or datetime.",
+            errors=[{"field": "evaluationDate", "message": "not an ISO 8601 date"}],
+        )
+    return day
+
+
+@dataclass
+class AssignRequest:
+    """What a trigger knows about the coaching it asks for."""
+
+    agent_id: str
+    evaluation_id: str
+    section_id: str
+    section_name: str = ""
+    conversation_id: str = ""
+    percentage: float | None = None
+    evaluation_date: str = ""
+    form_id: str = ""
+    module_id: str = ""
+    trigger: str = "data_action"
+
+
+def assign_coaching(
+    session: Session,
+    *,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    request: AssignRequest,
+    agent: AgentStatus | None = None,
+    queue_on_unavailable: bool = True,
+    now: datetime | None = None,
+) -> AssignResult:
+    """Assign coaching for one evaluation: idempotent, one open per agent and section, capped.
+
+    Raises ``InvalidInput`` for a bad evaluation date and, with ``queue_on_unavailable`` off,
+    ``GenesysUnavailable`` when the agent cannot be checked.
+    """
+    now = now or utcnow()
+    if agent is None:
+        try:
+            agent = agent_status(genesys, request.agent_id)
+        except GenesysUnavailable:
+            if not queue_on_unavailable:
+                raise
+            return _queue_assign(session, request)
+    existing = _by_evaluation(session, request.evaluation_id)
+    if existing is not None:
+        return _answer(existing, "duplicate", "evaluation_already_assigned")
+    if agent.inactive:
+        return _archive(session, settings, genesys, request, agent)
+    policy = policies.resolve(session, settings, request.form_id)
+    if request.percentage is not None and request.percentage >= policy.threshold:
+        return AssignResult("skipped", "meets_threshold")
+    return _assign_locked(session, settings, genesys, request, policy, now)
+
+
+def _assign_locked(
+    session: Session,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    req: AssignRequest,
+    policy: policies.ResolvedPolicy,
+    now: datetime,
+) -> AssignResult:
+    module_id, wanted = policy.section_rule(req.section_id, req.section_name)
+    module_id = req.module_id or module_id
+    target, target_reason = _choose_target(settings, genesys, policy, wanted, module_id)
+    key = rules.section_key(req.section_id, req.section_name)
+    agent_row = _lock_agent(session, req.agent_id)
+    # Re-read under the lock: a concurrent request may have committed meanwhile.
+    existing = _by_evaluation(session, req.evaluation_id)
+    if existing is not None:
+        return _answer(existing, "duplicate", "evaluation_already_assigned")
+    other = _open_for(session, req.agent_id, key)
+    if other is not None:
+        return _answer(other, "duplicate", "open_assignment_exists")
+    if _cap_reached(session, req.agent_id, policy.weekly_cap, now):
+        return AssignResult("rate_limited", "weekly_cap_reached")
+    day = _evaluation_day(req.evaluation_date, now)
+    row = CoachingAssignment(
+        evaluation_id=req.evaluation_id,
+        agent_id=req.agent_id,
+        conversation_id=req.conversation_id,
+        form_id=req.form_id,
+        section_id=req.section_id,
+        section_name=req.section_name,
+        section_key=key,
+        percentage=req.percentage,
+        module_id=module_id,
+        evaluation_date=day,
+        due_date=rules.add_business_days(day, policy.due_business_days, policy.holidays),
+        trigger=req.trigger,
+        target=target,
+        target_reason=target_reason,
+        target_options=policy.target_options.model_dump(mode="json"),
+        delivery_state="local" if target == "local" else "pending",
+        created_at=now,
+    )
+    if _insert(session, row) is None:
+        return _race_lost(session, req.evaluation_id, req.agent_id, key)
+    agent_row.assignments_total += 1
+    agent_row.last_assigned_at = now
+    if target != "local":
+        enqueue(
+            session,
+            "coaching.deliver",
+            {"assignment_id": row.id},
+            key=rules.delivery_job_key(row.id),
+        )
+    session.flush()
+    return _answer(row, "assigned", target_reason or "below_threshold")
+
+
+def _queue_assign(session: Session, req: AssignRequest) -> AssignResult:
+    enqueue(session, "coaching.assign", dict(vars(req)), key=f"coaching.assign:{req.evaluation_id}")
+    return AssignResult("queued", "genesys_unavailable")
+
+
+def _archive(
+    session: Session,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    req: AssignRequest,
+    agent: AgentStatus,
+) -> AssignResult:
+    """No assignment for an inactive or deleted agent; their manager gets an archive task."""
+    policy = policies.resolve(session, settings, req.form_id)
+    type_id = policy.target_options.workitem_type_id or settings.coaching_workitem_type_id
+    remote = genesys is not None and bool(type_id and agent.manager_id)
+    task = ArchiveTask(
+        evaluation_id=req.evaluation_id,
+        agent_id=req.agent_id,
+        agent_state=agent.state,
+        manager_id=agent.manager_id,
+        section_id=req.section_id,
+        section_name=req.section_name,
+        target="genesys_workitem" if remote else "local",
+        delivery_state="pending" if remote else "local",
+    )
+    try:
+        with session.begin_nested():
+            session.add(task)
+    except IntegrityError:
+        task = session.scalars(
+            select(ArchiveTask).where(ArchiveTask.evaluation_id == req.evaluation_id)
+        ).one()
+        remote = False  # the first request already queued its delivery
+    if remote:
+        payload = {"archive_task_id": task.id, "workitem_type_id": type_id}
+        enqueue(session, "coaching.archive", payload, key=f"coaching.archive:{task.id}")
+    log.info(
+        "agent %s is %s: archive task %s for manager %r",
+        req.agent_id,
+        agent.state,
+        task.id,
+        agent.manager_id,
+    )
+    return AssignResult("agent_inactive", f"agent_{agent.state}", target=task.target)
+
+
+# --- checks and reads ----------------------------------------------------------------------
+
+
+def check_duplicate(
+    session: Session, *, agent_id: str, section_id: str, evaluation_id: str = ""
+) -> CheckDuplicateOut:
+    """Is coaching for this evaluation, or an open one for this agent and section, already there?"""
+    if evaluation_id:
+        existing = _by_evaluation(session, evaluation_id)
+        if existing is not None:
+            return CheckDuplicateOut(
+                duplicate=True,
+                reason="evaluation_already_assigned",
+                existingAssignmentId=existing.id,
+            )
+    key = rules.section_key(section_id)
+    found = session.scalar(
+        select(CoachingAssignment).where(
+            CoachingAssignment.agent_id == agent_id,
+            CoachingAssignment.status == "open",
+            (CoachingAssignment.section_id == section_id) | (CoachingAssignment.section_key == key),
+        )
+    )
+    if found is not None:
+        return CheckDuplicateOut(
+            duplicate=True, reason="open_assignment_exists", existingAssignmentId=found.id
+        )
+    return CheckDuplicateOut(duplicate=False, reason="no_open_assignment", existingAssignmentId="")
+
+
+def normalize_score(
+    session: Session, *, settings: Settings, body: NormalizeScoreIn
+) -> NormalizeScoreOut:
+    """Normalize a raw score to a percentage and decide coach/skip against the threshold."""
+    threshold = body.threshold
+    if threshold is None:
+        threshold = policies.resolve(session, settings, body.formId).threshold
+    result = rules.decide_score(body.status, body.score, body.totalPoints, threshold)
+    if result.reason == "zero_total_points":
+        log.warning(
+            "form integrity: evaluation %s (form %r) has 0 total points",
+            body.evaluationId,
+            body.formId,
+            extra={"evaluation_id": body.evaluationId},
+        )
+    return NormalizeScoreOut(
+        evaluationId=body.evaluationId,
+        percentage=result.percentage,
+        eligible=result.eligible,
+        belowThreshold=result.below_threshold,
+        threshold=threshold,
+        decision=result.decision,
+        reason=result.reason,
+    )

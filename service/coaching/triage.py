@@ -1,0 +1,261 @@
+"""From a Genesys evaluation to a coaching decision: weakest section, triage, event intake."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.coaching import policies, rules
+from service.coaching.models import ProcessedEvent
+from service.coaching.schemas import EvaluationEventIn, EventOut, WeakestSectionOut
+from service.coaching.service import AssignRequest, AssignResult, agent_status, assign_coaching
+from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
+from service.jobs.service import enqueue
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATE_FIELDS = ("releaseDate", "submittedDate", "changedDate", "assignedDate", "dateCreated")
+
+
+def form_id_of(evaluation: dict[str, Any]) -> str:
+    """The evaluation form (version) id of a Genesys evaluation or a plain QM record."""
+    form = evaluation.get("evaluationForm")
+    if isinstance(form, dict) and form.get("id"):
+        return str(form["id"])
+    return str(evaluation.get("evaluationFormId") or evaluation.get("formId") or "")
+
+
+def form_of(genesys: GenesysApi | None, evaluation: dict[str, Any]) -> dict[str, Any] | None:
+    """The form with its question groups: expanded in the evaluation, else fetched."""
+    form = evaluation.get("evaluationForm")
+    if isinstance(form, dict) and form.get("questionGroups"):
+        return form
+    form_id = form_id_of(evaluation)
+    if genesys is None or not form_id:
+        return None
+    try:
+        return genesys.get_published_form(form_id)
+    except GenesysNotFound:
+        log.warning("form %s of evaluation %s not found", form_id, evaluation.get("id"))
+        return None
+
+
+def sections_of(genesys: GenesysApi | None, evaluation: dict[str, Any]) -> list[rules.GroupScore]:
+    """Scored sections: Genesys ``questionGroupScores`` or a plain ``sections`` list."""
+    if isinstance(evaluation.get("sections"), list):
+        return rules.simple_sections(evaluation["sections"])
+    return rules.group_scores(evaluation, form_of(genesys, evaluation))
+
+
+def _found(found: bool, reason: str, group: rules.GroupScore | None = None, module: str = ""):
+    return WeakestSectionOut(
+        found=found,
+        sectionId=group.id if group else "",
+        sectionName=group.name if group else "",
+        sectionPercentage=group.percentage if group else 0.0,
+        coachingModuleId=module,
+        reason=reason,
+    )
+
+
+def weakest_section(
+    session: Session,
+    *,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    conversation_id: str,
+    evaluation_id: str,
+    evaluation: dict[str, Any] | None = None,
+) -> WeakestSectionOut:
+    """The lowest-scoring section and its coaching module; raises ``GenesysUnavailable``."""
+    if evaluation is None:
+        if genesys is None:
+            return _found(False, "genesys_not_configured")
+        try:
+            evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
+        except GenesysNotFound:
+            return _found(False, "evaluation_not_found")
+    group = rules.weakest(sections_of(genesys, evaluation))
+    if group is None:
+        return _found(False, "no_scored_sections")
+    policy = policies.resolve(session, settings, form_id_of(evaluation))
+    module, _target = policy.section_rule(group.id, group.name)
+    return _found(True, "weakest_section", group, module)
+
+
+@dataclass
+class TriageResult:
+    """The answer of ``triage_evaluation``."""
+
+    decision: str
+    reason: str
+    percentage: float = 0.0
+    section_id: str = ""
+    section_name: str = ""
+    assignment_id: str = ""
+    due_date: str = ""
+    target: str = ""
+
+
+def _evaluation_date(evaluation: dict[str, Any]) -> str:
+    return next((str(evaluation[f]) for f in DATE_FIELDS if evaluation.get(f)), "")
+
+
+def queue_triage(
+    session: Session, *, evaluation_id: str, conversation_id: str, status: str, trigger: str
+) -> str:
+    """Enqueue (once per evaluation) the triage job; returns its id."""
+    payload = {
+        "evaluation_id": evaluation_id,
+        "conversation_id": conversation_id,
+        "status": status,
+        "trigger": trigger,
+    }
+    job, _ = enqueue(session, "coaching.triage", payload, key=rules.triage_job_key(evaluation_id))
+    return job.id
+
+
+def triage_evaluation(
+    session: Session,
+    *,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    evaluation_id: str,
+    conversation_id: str,
+    status: str = "",
+    trigger: str = "triage",
+    queue_on_unavailable: bool = True,
+) -> TriageResult:
+    """Fetch, score and assign one evaluation; ``queued`` when Genesys cannot answer now.
+
+    With ``queue_on_unavailable`` off (inside the triage job), raises ``GenesysUnavailable``.
+    """
+    if status and not rules.is_final(status):
+        return TriageResult("skipped", "not_final")
+    if genesys is None:
+        return TriageResult("skipped", "genesys_not_configured")
+    try:
+        evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
+        groups = sections_of(genesys, evaluation)
+        agent_id = str((evaluation.get("agent") or {}).get("id") or "")
+        agent = agent_status(genesys, agent_id) if agent_id else None
+    except GenesysNotFound:
+        return TriageResult("skipped", "evaluation_not_found")
+    except GenesysUnavailable:
+        if not queue_on_unavailable:
+            raise
+        queue_triage(
+            session,
+            evaluation_id=evaluation_id,
+            conversation_id=conversation_id,
+            status=status,
+            trigger=trigger,
+        )
+        return TriageResult("queued", "genesys_unavailable")
+    evaluation.setdefault("id", evaluation_id)
+    context = {"trigger": trigger, "conversation_id": conversation_id}
+    return _decide(session, settings, genesys, evaluation, groups, agent, context)
+
+
+def _decide(
+    session: Session,
+    settings: Settings,
+    genesys: GenesysApi | None,
+    evaluation: dict[str, Any],
+    groups: list[rules.GroupScore],
+    agent: Any,
+    context: dict[str, str],
+) -> TriageResult:
+    evaluation_id = str(evaluation.get("id") or "")
+    if not rules.is_final(str(evaluation.get("status") or "")):
+        return TriageResult("skipped", "not_final")
+    possible = rules.overall_percentage(groups)[1]
+    if possible <= 0:
+        log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
+        return TriageResult("skipped", "zero_total_points")
+    pct = rules.evaluation_percentage(evaluation, groups)
+    form_id = form_id_of(evaluation)
+    policy = policies.resolve(session, settings, form_id)
+    if pct >= policy.threshold:
+        return TriageResult("skipped", "meets_threshold", pct)
+    weak = rules.weakest(groups)
+    assert weak is not None  # possible > 0 means at least one scored group
+    if agent is None:
+        return TriageResult("skipped", "no_agent", pct, weak.id, weak.name)
+    request = AssignRequest(
+        agent_id=str(evaluation["agent"]["id"]),
+        evaluation_id=evaluation_id,
+        section_id=weak.id,
+        section_name=weak.name,
+        conversation_id=context["conversation_id"],
+        percentage=pct,
+        evaluation_date=_evaluation_date(evaluation),
+        form_id=form_id,
+        trigger=context["trigger"],
+    )
+    res: AssignResult = assign_coaching(
+        session, settings=settings, genesys=genesys, request=request, agent=agent
+    )
+    return TriageResult(
+        res.decision,
+        res.reason,
+        pct,
+        weak.id,
+        weak.name,
+        res.assignment_id,
+        res.due_date,
+        res.target,
+    )
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+def unwrap_event(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(topic, event body) of a bare event or a notification envelope ``{topicName, eventBody}``."""
+    if isinstance(body.get("eventBody"), dict):
+        return str(body.get("topicName") or ""), body["eventBody"]
+    return "", body
+
+
+def take_event(session: Session, *, event: EvaluationEventIn) -> EventOut:
+    """Record an evaluation event once per (evaluation, version) and queue its triage."""
+    version = rules.event_version(event.model_dump())
+    record = ProcessedEvent(evaluation_id=event.id, version=version, status=event.status)
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        first = session.scalars(
+            select(ProcessedEvent).where(
+                ProcessedEvent.evaluation_id == event.id, ProcessedEvent.version == version
+            )
+        ).one()
+        return EventOut(
+            decision="duplicate",
+            reason="event_already_processed",
+            evaluationId=event.id,
+            jobId=first.job_id,
+        )
+    if not rules.is_final(event.status):
+        record.outcome = "not_final"
+        session.flush()
+        return EventOut(decision="skipped", reason="not_final", evaluationId=event.id, jobId="")
+    record.job_id = queue_triage(
+        session,
+        evaluation_id=event.id,
+        conversation_id=event.conversationId,
+        status=event.status,
+        trigger="event",
+    )
+    record.outcome = "queued"
+    session.flush()
+    return EventOut(
+        decision="queued", reason="triage_queued", evaluationId=event.id, jobId=record.job_id
+    )

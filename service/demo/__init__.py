@@ -1,0 +1,1 @@
+"""``qmloop demo``: the whole loop against a local fake Genesys, in one command."""

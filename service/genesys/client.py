@@ -1,0 +1,444 @@
+"""``GenesysClient``: the Platform API over HTTP with a cached token, a request budget and retries.
+
+One ``requests.Session`` (pooled) per client; one client per process (see ``extension.py``), so
+the budget is shared by every thread that calls Genesys through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable, Json
+from service.genesys.budget import TokenBucket
+from service.genesys.cache import TtlCache
+from service.genesys.rules import (
+    backoff_delay,
+    parse_retry_after,
+    path_template,
+    token_refresh_margin,
+)
+from service.settings import Settings
+
+log = logging.getLogger("qmloop.genesys")
+
+_RETRYABLE_EXC = (requests.Timeout, requests.ConnectionError)
+_CORRELATION_HEADERS = ("ININ-Correlation-Id", "inin-correlation-id")
+
+
+def _q(part: str) -> str:
+    """Quote one path segment so an id can never change the route."""
+    return quote(str(part), safe="")
+
+
+def _evaluation_path(conversation_id: str, evaluation_id: str) -> str:
+    return f"/api/v2/quality/conversations/{_q(conversation_id)}/evaluations/{_q(evaluation_id)}"
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth retrying after ``delay`` seconds."""
+
+    def __init__(self, reason: str, delay: float, status: int = 0, correlation: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+        self.status = status
+        self.correlation = correlation
+
+
+class _Stats:
+    """Thread-safe counters for tests and benchmarks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+        self.paths: Counter[str] = Counter()
+
+    def add(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += n
+
+    def call(self, template: str) -> None:
+        with self._lock:
+            self.counts["http_calls"] += 1
+            self.paths[template] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "http_calls": self.counts["http_calls"],
+                "retries": self.counts["retries"],
+                "throttled_429": self.counts["throttled_429"],
+                "token_fetches": self.counts["token_fetches"],
+                "unavailable": self.counts["unavailable"],
+                "cache_hits": self.counts["cache_hits"],
+                "paths": dict(self.paths),
+            }
+
+
+class GenesysClient:
+    """Implements ``GenesysApi`` against a real (or fake) Genesys Cloud org."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = settings.genesys_base_url.rstrip("/")
+        self.login_url = settings.genesys_login_url.rstrip("/")
+        self._client_id = settings.genesys_client_id
+        self._client_secret = settings.genesys_client_secret
+        self.timeout = settings.genesys_timeout_seconds
+        self.max_retries = settings.genesys_max_retries
+        self.backoff_base = settings.genesys_backoff_base_seconds
+        self.backoff_max = settings.genesys_backoff_max_seconds
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.session = requests.Session()
+        adapter = HTTPAdapter(
+            pool_connections=2, pool_maxsize=settings.genesys_pool_size, max_retries=0
+        )
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.budget = TokenBucket(
+            settings.genesys_requests_per_minute, settings.genesys_request_burst, sleep=sleep
+        )
+        self._token: str | None = None
+        self._token_deadline = 0.0
+        self._token_lock = threading.Lock()
+        self._forms = TtlCache(None, settings.genesys_form_cache_size)
+        self._users = TtlCache(settings.genesys_cache_ttl_seconds, settings.genesys_user_cache_size)
+        self._stats = _Stats()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: HTTP calls (total and per path template), retries, 429s, token fetches."""
+        return self._stats.snapshot()
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def _access_token(self, stale: str | None = None) -> str:
+        """A valid token; fetched once for all threads; ``stale`` forces a refresh past it."""
+        with self._token_lock:
+            fresh = self._token and self._token != stale and time.monotonic() < self._token_deadline
+            if not fresh:
+                self._token = self._fetch_token()
+            assert self._token is not None
+            return self._token
+
+    def _fetch_token(self) -> str:
+        """POST /oauth/token with the client credentials (retried like any other call)."""
+        body = self._send(
+            "POST",
+            self.login_url + "/oauth/token",
+            "/oauth/token",
+            budgeted=False,  # the per-token API budget does not cover the login host
+            data={"grant_type": "client_credentials"},
+            auth=(self._client_id, self._client_secret.get_secret_value()),
+        )
+        self._stats.add("token_fetches")
+        expires_in = float(body.get("expires_in") or 86400)
+        self._token_deadline = time.monotonic() + expires_in - token_refresh_margin(expires_in)
+        return str(body["access_token"])
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Json | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Call a Platform API path with the token, the budget and the retry policy."""
+        token = self._access_token()
+        try:
+            return self._api_call(method, path, token, params, json, headers)
+        except GenesysError as exc:
+            if exc.upstream_status != 401:
+                raise
+        # 401: the token was revoked or expired early; refresh once and try again.
+        token = self._access_token(stale=token)
+        return self._api_call(method, path, token, params, json, headers)
+
+    def _api_call(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        params: Json | None,
+        json: Any,
+        headers: dict[str, str] | None,
+    ) -> Any:
+        all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        return self._send(
+            method,
+            self.base_url + path,
+            path_template(path),
+            params=params,
+            json=json,
+            headers=all_headers,
+        )
+
+    def _send(
+        self, method: str, url: str, template: str, *, budgeted: bool = True, **kwargs: Any
+    ) -> Any:
+        """One logical call: budgeted attempts, retried on 429/5xx/timeouts up to the cap."""
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(method, url, template, attempt, budgeted, **kwargs)
+            except _Retry as retry:
+                if attempt >= self.max_retries:
+                    self._stats.add("unavailable")
+                    raise GenesysUnavailable(
+                        f"Genesys {method} {template} failed after {attempt + 1} attempts "
+                        f"({retry.reason})",
+                        retry_after=max(retry.delay, 1.0),
+                    ) from None
+                self._stats.add("retries")
+                log.warning(
+                    "genesys retry",
+                    extra={
+                        "path": template,
+                        "method": method,
+                        "status": retry.status,
+                        "reason": retry.reason,
+                        "attempt": attempt + 1,
+                        "delay_s": round(retry.delay, 3),
+                        "upstream_correlation_id": retry.correlation,
+                    },
+                )
+                self._sleep(retry.delay)
+                attempt += 1
+
+    def _attempt(
+        self, method: str, url: str, template: str, attempt: int, budgeted: bool, **kwargs: Any
+    ) -> Any:
+        """Send once; return the parsed body, raise ``_Retry`` or a final Genesys error."""
+        if budgeted:
+            self.budget.acquire()
+        self._stats.call(template)
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except _RETRYABLE_EXC as exc:
+            reason = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+            raise _Retry(reason, self._backoff(attempt)) from None
+        return self._outcome(resp, template, attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(attempt, self.backoff_base, self.backoff_max, self._rng)
+
+    def _outcome(self, resp: requests.Response, template: str, attempt: int) -> Any:
+        """Map a response to a value, a retry or an error."""
+        status = resp.status_code
+        correlation = next((resp.headers[h] for h in _CORRELATION_HEADERS if h in resp.headers), "")
+        if status == 429:
+            self._stats.add("throttled_429")
+            wait = parse_retry_after(resp.headers.get("Retry-After"))
+            delay = self._backoff(attempt) if wait is None else wait
+            raise _Retry("throttled", delay, status, correlation)
+        if status >= 500:
+            raise _Retry("server error", self._backoff(attempt), status, correlation)
+        if status < 400:
+            return _json_or_none(resp)
+        body = _json_or_none(resp)
+        if status == 404:
+            raise GenesysNotFound(f"Genesys {template}: not found")
+        raise GenesysError(
+            f"Genesys {template} answered {status}", upstream_status=status, body=body
+        )
+
+    # ------------------------------------------------------------------ quality
+
+    def get_evaluation(self, conversation_id: str, evaluation_id: str) -> Json:
+        """GET the evaluation with agent, evaluator and form expanded."""
+        path = _evaluation_path(conversation_id, evaluation_id)
+        result: Json = self.request(
+            "GET", path, params={"expand": "agent,evaluator,evaluationForm"}
+        )
+        return result
+
+    def get_published_form(self, form_id: str) -> Json:
+        """GET a published form version; cached for the life of the process."""
+
+        def load() -> Json:
+            path = f"/api/v2/quality/publishedforms/evaluations/{_q(form_id)}"
+            result: Json = self.request("GET", path)
+            return result
+
+        return self._cached(self._forms, form_id, load)
+
+    def create_evaluation(self, conversation_id: str, body: Json, idempotency_key: str) -> Json:
+        """POST an evaluation; the Idempotency-Key makes retries return the same evaluation."""
+        path = f"/api/v2/quality/conversations/{_q(conversation_id)}/evaluations"
+        result: Json = self.request(
+            "POST", path, json=body, headers={"Idempotency-Key": idempotency_key}
+        )
+        return result
+
+    def update_evaluation(self, conversation_id: str, evaluation_id: str, body: Json) -> Json:
+        """PUT an evaluation (answers, status)."""
+        path = _evaluation_path(conversation_id, evaluation_id)
+        result: Json = self.request("PUT", path, json=body)
+        return result
+
+    def query_evaluations(self, params: Json) -> Json:
+        """GET one page of /api/v2/quality/evaluations/query."""
+        result: Json = self.request("GET", "/api/v2/quality/evaluations/query", params=params)
+        return result
+
+    def score_evaluation(self, form: Json, answers: Json) -> Json:
+        """POST /api/v2/quality/evaluations/scoring: Genesys computes the scoring set."""
+        body = {"evaluationForm": form, "answers": answers}
+        result: Json = self.request("POST", "/api/v2/quality/evaluations/scoring", json=body)
+        return result
+
+    def create_calibration(self, body: Json) -> Json:
+        """POST /api/v2/quality/calibrations."""
+        result: Json = self.request("POST", "/api/v2/quality/calibrations", json=body)
+        return result
+
+    def get_calibration(self, calibration_id: str) -> Json:
+        """GET /api/v2/quality/calibrations/{id}."""
+        result: Json = self.request("GET", f"/api/v2/quality/calibrations/{_q(calibration_id)}")
+        return result
+
+    # ------------------------------------------------------------------ users
+
+    def get_user(self, user_id: str) -> Json:
+        """GET a user (any state); cached for ``genesys_cache_ttl_seconds``.
+
+        Genesys answers 404 for a deleted user unless asked with ``state=deleted``, so a 404 is
+        retried once that way; raises GenesysNotFound when the user never existed.
+        """
+
+        def load() -> Json:
+            path = f"/api/v2/users/{_q(user_id)}"
+            try:
+                result: Json = self.request("GET", path)
+            except GenesysNotFound:
+                result = self.request("GET", path, params={"state": "deleted"})
+            return result
+
+        return self._cached(self._users, user_id, load)
+
+    def _cached(self, cache: TtlCache, key: str, load: Callable[[], Json]) -> Json:
+        found, value = cache.get(key)
+        if found:
+            self._stats.add("cache_hits")
+            return dict(value)
+        return dict(cache.get_or_load(key, load))
+
+    # ------------------------------------------------------------------ coaching targets
+
+    def create_learning_assignment(self, body: Json) -> Json:
+        """POST /api/v2/learning/assignments."""
+        result: Json = self.request("POST", "/api/v2/learning/assignments", json=body)
+        return result
+
+    def find_learning_assignments(self, user_id: str, module_id: str) -> list[Json]:
+        """Every assignment of a module to a user (all pages)."""
+        found: list[Json] = []
+        page = 1
+        while True:
+            params = {"userId": user_id, "moduleId": module_id, "pageSize": 100, "pageNumber": page}
+            body = self.request("GET", "/api/v2/learning/assignments", params=params)
+            found.extend(body.get("entities") or [])
+            if page >= int(body.get("pageCount") or 1):
+                return found
+            page += 1
+
+    def create_workitem(self, body: Json) -> Json:
+        """POST /api/v2/taskmanagement/workitems."""
+        result: Json = self.request("POST", "/api/v2/taskmanagement/workitems", json=body)
+        return result
+
+    def find_workitem_by_external_tag(self, external_tag: str) -> Json | None:
+        """The first workitem carrying ``externalTag``, or None."""
+        body = {
+            "filters": [
+                {
+                    "name": "externalTag",
+                    "type": "String",
+                    "operator": "EQ",
+                    "values": [external_tag],
+                }
+            ],
+            "pageSize": 1,
+        }
+        result = self.request("POST", "/api/v2/taskmanagement/workitems/query", json=body)
+        entities = result.get("entities") or []
+        return entities[0] if entities else None
+
+    def create_coaching_appointment(self, body: Json) -> Json:
+        """POST /api/v2/coaching/appointments (a 4xx on overlap surfaces as GenesysError)."""
+        result: Json = self.request("POST", "/api/v2/coaching/appointments", json=body)
+        return result
+
+    def query_schedule_slots(self, body: Json) -> Json:
+        """POST /api/v2/coaching/scheduleslots/query."""
+        result: Json = self.request("POST", "/api/v2/coaching/scheduleslots/query", json=body)
+        return result
+
+    # ------------------------------------------------------------------ conversations
+
+    def get_conversation(self, conversation_id: str) -> Json:
+        """GET /api/v2/conversations/{id}."""
+        result: Json = self.request("GET", f"/api/v2/conversations/{_q(conversation_id)}")
+        return result
+
+    def get_recordings(self, conversation_id: str) -> list[Json]:
+        """GET /api/v2/conversations/{id}/recordings (metadata only)."""
+        path = f"/api/v2/conversations/{_q(conversation_id)}/recordings"
+        result = self.request("GET", path)
+        return list(result or [])
+
+    def get_transcript_url(self, conversation_id: str, communication_id: str) -> str:
+        """The pre-signed URL of a transcript (valid about 10 minutes)."""
+        path = (
+            f"/api/v2/speechandtextanalytics/conversations/{_q(conversation_id)}"
+            f"/communications/{_q(communication_id)}/transcripturl"
+        )
+        return str(self.request("GET", path)["url"])
+
+    def download_transcript(self, url: str) -> Json:
+        """GET a pre-signed URL without our Authorization header (budgeted and retried)."""
+        result: Json = self._send("GET", url, "transcript-download")
+        return result
+
+    def get_conversation_analytics(self, conversation_id: str) -> Json:
+        """GET /api/v2/speechandtextanalytics/conversations/{id}."""
+        path = f"/api/v2/speechandtextanalytics/conversations/{_q(conversation_id)}"
+        result: Json = self.request("GET", path)
+        return result
+
+    def query_conversation_details(self, body: Json) -> Json:
+        """POST /api/v2/analytics/conversations/details/query (one page)."""
+        path = "/api/v2/analytics/conversations/details/query"
+        result: Json = self.request("POST", path, json=body)
+        return result
+
+
+def _json_or_none(resp: requests.Response) -> Any:
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text

@@ -1,0 +1,59 @@
+"""Pure decisions of the Genesys client: path templates, backoff delays, Retry-After parsing."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+# Platform API route words are lower-case letters (plus the version, "v2"); anything else is an id.
+_ROUTE_WORD = re.compile(r"^(?:[a-z]+|v\d+)$")
+
+
+def path_template(path: str) -> str:
+    """Replace id-like segments of an API path with ``{id}`` so counters and logs group by route."""
+    path = path.split("?", 1)[0]
+    parts = [part if not part or _ROUTE_WORD.match(part) else "{id}" for part in path.split("/")]
+    return "/".join(parts)
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff: uniform(0, min(cap, base * 2**attempt)), attempt from 0."""
+    ceiling = min(cap, base * (2 ** min(attempt, 30)))
+    return (rng or random).uniform(0, ceiling)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def token_refresh_margin(expires_in: float) -> float:
+    """How long before expiry to refresh: 60 s, but never more than a tenth of the lifetime."""
+    return min(60.0, expires_in / 10)
+
+
+def budget_shape(requests_per_minute: int, burst: int = 0) -> tuple[float, float]:
+    """Bucket capacity and refill rate (per second) that never exceed the limit in any minute.
+
+    With capacity ``b`` and rate ``r``, at most ``b + 60 r`` requests fit in any 60-second window,
+    so the rate is what is left of the minute's budget after the burst.
+    """
+    capacity = burst or max(1, requests_per_minute // 10)
+    capacity = min(capacity, requests_per_minute)
+    rate = max(requests_per_minute - capacity, 1) / 60.0
+    return float(capacity), rate
