@@ -158,12 +158,19 @@ def candidate_from_details(conv: Mapping[str, Any]) -> Candidate | None:
     agent_sessions = agent.get("sessions") or []
     media = next((s.get("mediaType") for s in agent_sessions if s.get("mediaType")), "")
     recorded = any(s.get("recording") or s.get("recordings") for s in sessions)
+    start, end = (
+        _parse_time(conv.get("conversationStart")),
+        _parse_time(conv.get("conversationEnd")),
+    )
+    handle = _metric_seconds(agent_sessions, "tHandle")
+    if not handle and start and end:
+        handle = (end - start).total_seconds()  # no tHandle metric: the conversation's length
     return Candidate(
         conversation_id=str(conv.get("conversationId", "")),
         agent_id=str(agent["userId"]),
-        handle_seconds=_metric_seconds(agent_sessions, "tHandle"),
+        handle_seconds=handle,
         talk_seconds=_metric_seconds(agent_sessions, "tTalkComplete"),
         media_type=str(media).lower(),
         has_recording=bool(recorded),
-        start=_parse_time(conv.get("conversationStart")),
+        start=start,
     )

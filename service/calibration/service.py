@@ -343,10 +343,21 @@ def collect_from_genesys(
         if not item.genesys_calibration_id:
             continue
         calibration = genesys.get_calibration(item.genesys_calibration_id) or {}
-        for evaluation in calibration.get("evaluations") or []:
+        for entry in calibration.get("evaluations") or []:
+            evaluation = _full_evaluation(genesys, item.conversation_id, entry)
             outcome = _collect_one(db, sess, item, evaluation, members, now)
             counts[outcome] += 1
     return counts
+
+
+def _full_evaluation(genesys: Any, conversation_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A calibration lists its evaluations as references; fetch one when it lacks answers."""
+    if (entry.get("evaluator") and entry.get("answers")) or not entry.get("id"):
+        return entry
+    if str(entry.get("status", "")).upper() not in ("", "FINISHED"):
+        return entry  # not finished yet: no need to spend a request on it
+    full: dict[str, Any] = genesys.get_evaluation(conversation_id, str(entry["id"]))
+    return full
 
 
 def _collect_one(
@@ -357,11 +368,11 @@ def _collect_one(
     members: set[str],
     now: datetime,
 ) -> str:
+    if not sources.finished(evaluation):
+        return "pending"
     evaluator = str((evaluation.get("evaluator") or {}).get("id") or "")
     if evaluator not in members:
         return "skipped"
-    if not sources.finished(evaluation):
-        return "pending"
     total, answers = sources.answers_from_evaluation(evaluation)
     if total is None or not 0 <= total <= 100:
         return "skipped"
