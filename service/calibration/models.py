@@ -113,3 +113,19 @@ class RubricNote(Base):
     )
     author: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalibrationCandidate(Base):
+    """An interaction already known here that a session may draw (imported or recorded locally)."""
+
+    __tablename__ = "calibration_candidates"
+
+    id: Mapped[str] = id_column()
+    conversation_id: Mapped[str] = mapped_column(String(128), unique=True)
+    agent_id: Mapped[str] = mapped_column(String(128), default="")
+    handle_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    media_type: Mapped[str] = mapped_column(String(32), default="voice")
+    has_recording: Mapped[bool] = mapped_column(default=True)
+    started_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -36,7 +36,7 @@ class CandidateIn(Input):
 
 
 class SelectionIn(Input):
-    source: Literal["genesys", "inline"] = "inline"
+    source: Literal["genesys", "inline", "database"] = "inline"
     count: int | None = Field(default=None, ge=1, le=100)
     days: int | None = Field(default=None, ge=1, le=90)
     minTalkSeconds: float | None = Field(default=None, ge=0)
@@ -44,6 +44,16 @@ class SelectionIn(Input):
     seed: int | None = Field(default=None, ge=0, le=2**62)
     candidates: list[CandidateIn] = Field(default_factory=list, max_length=5000)
     maxPages: int = Field(default=20, ge=1, le=200)
+
+
+class CandidatePoolIn(Input):
+    candidates: list[CandidateIn] = Field(min_length=1, max_length=5000)
+
+
+class CandidatePoolOut(Output):
+    added: int
+    updated: int
+    total: int
 
 
 class QuestionIn(Input):

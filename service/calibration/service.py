@@ -89,7 +89,7 @@ def create(
     require_staff(principal)
     if data.expertId.startswith(AI_PREFIX):
         raise InvalidInput("The expert must be a person.", code="expert_is_ai")
-    interactions, seed = _interactions(data, settings, genesys, now)
+    interactions, seed = _interactions(db, data, settings, genesys, now)
     sess = CalibrationSession(
         name=data.name,
         form_id=data.formId,
@@ -120,7 +120,7 @@ def create(
 
 
 def _interactions(
-    data: SessionCreateIn, settings: Settings, genesys: Any, now: datetime
+    db: Session, data: SessionCreateIn, settings: Settings, genesys: Any, now: datetime
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The session's interactions: given, or drawn from candidates with a recorded seed."""
     if data.selection is None:
@@ -133,7 +133,9 @@ def _interactions(
             for i in data.interactions
         }
         return list(rows.values()), None
-    drawn = sources.draw_candidates(data.selection, settings=settings, genesys=genesys, now=now)
+    drawn = sources.draw_candidates(
+        data.selection, settings=settings, genesys=genesys, now=now, db=db
+    )
     picks = [
         {
             "conversation_id": c.conversation_id,

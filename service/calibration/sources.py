@@ -5,16 +5,23 @@ mirroring sessions into Genesys calibrations, and collecting the finished evalua
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from service.calibration import rules, selection
+from service.calibration.models import CalibrationCandidate
 from service.errors import InvalidInput
 from service.settings import Settings
 
 
-def draw_candidates(sel: Any, *, settings: Settings, genesys: Any, now: datetime) -> dict[str, Any]:
-    """Run the seeded stratified draw over inline or Genesys candidates."""
+def draw_candidates(
+    sel: Any, *, settings: Settings, genesys: Any, now: datetime, db: Session | None = None
+) -> dict[str, Any]:
+    """Run the seeded stratified draw over inline, stored or Genesys candidates."""
     criteria = selection.Criteria(
         min_talk_seconds=(
             sel.minTalkSeconds
@@ -23,32 +30,91 @@ def draw_candidates(sel: Any, *, settings: Settings, genesys: Any, now: datetime
         ),
         days=sel.days or settings.calibration_candidate_days,
     )
-    if sel.source == "genesys":
-        if genesys is None:
-            raise InvalidInput("Genesys is not configured here.", code="genesys_not_configured")
-        pool = fetch_genesys_candidates(
-            genesys, now=now, days=criteria.days, max_pages=sel.maxPages
-        )
-    else:
-        pool = [
-            selection.Candidate(
-                conversation_id=c.conversationId,
-                agent_id=c.agentId,
-                handle_seconds=c.handleSeconds,
-                talk_seconds=c.talkSeconds,
-                media_type=c.mediaType.lower(),
-                has_recording=c.hasRecording,
-                start=rules.aware(c.start) if c.start else None,
-            )
-            for c in sel.candidates
-        ]
     seed = sel.seed if sel.seed is not None else secrets.randbelow(2**62)
     return selection.select(
-        selection.eligible(pool, criteria, now),
+        selection.eligible(_pool(sel, criteria, genesys, now, db), criteria, now),
         count=sel.count or settings.calibration_session_size,
         seed=seed,
         min_agents=sel.minAgents or settings.calibration_min_agents,
     )
+
+
+def _pool(
+    sel: Any, criteria: selection.Criteria, genesys: Any, now: datetime, db: Session | None
+) -> list[selection.Candidate]:
+    if sel.source == "genesys":
+        if genesys is None:
+            raise InvalidInput("Genesys is not configured here.", code="genesys_not_configured")
+        return fetch_genesys_candidates(
+            genesys, now=now, days=criteria.days, max_pages=sel.maxPages
+        )
+    if sel.source == "database":
+        if db is None:
+            raise InvalidInput("No database to draw from.", code="no_database")
+        return stored_candidates(db, since=now - timedelta(days=criteria.days))
+    return [
+        selection.Candidate(
+            conversation_id=c.conversationId,
+            agent_id=c.agentId,
+            handle_seconds=c.handleSeconds,
+            talk_seconds=c.talkSeconds,
+            media_type=c.mediaType.lower(),
+            has_recording=c.hasRecording,
+            start=rules.aware(c.start) if c.start else None,
+        )
+        for c in sel.candidates
+    ]
+
+
+def stored_candidates(db: Session, *, since: datetime) -> list[selection.Candidate]:
+    """Interactions in our candidate pool started since ``since`` (or with no start time)."""
+    query = select(CalibrationCandidate).where(
+        or_(CalibrationCandidate.started_at.is_(None), CalibrationCandidate.started_at >= since)
+    )
+    return [
+        selection.Candidate(
+            conversation_id=c.conversation_id,
+            agent_id=c.agent_id,
+            handle_seconds=c.handle_seconds,
+            talk_seconds=c.talk_seconds,
+            media_type=c.media_type,
+            has_recording=c.has_recording,
+            start=c.started_at,
+        )
+        for c in db.scalars(query.limit(50_000))
+    ]
+
+
+def add_candidates(db: Session, items: list[Any]) -> dict[str, int]:
+    """Upsert interactions into the candidate pool by conversation id."""
+    added = updated = 0
+    for item in {c.conversationId: c for c in items}.values():
+        values = {
+            "agent_id": item.agentId,
+            "handle_seconds": item.handleSeconds,
+            "talk_seconds": item.talkSeconds,
+            "media_type": item.mediaType.lower(),
+            "has_recording": item.hasRecording,
+            "started_at": rules.aware(item.start) if item.start else None,
+        }
+        try:
+            with db.begin_nested():
+                db.add(CalibrationCandidate(conversation_id=item.conversationId, **values))
+            added += 1
+        except IntegrityError:
+            row = db.scalar(
+                select(CalibrationCandidate).where(
+                    CalibrationCandidate.conversation_id == item.conversationId
+                )
+            )
+            if row is None:
+                raise
+            for key, value in values.items():
+                setattr(row, key, value)
+            updated += 1
+    db.flush()
+    total = db.scalar(select(func.count()).select_from(CalibrationCandidate)) or 0
+    return {"added": added, "updated": updated, "total": int(total)}
 
 
 def fetch_genesys_candidates(

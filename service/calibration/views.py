@@ -15,6 +15,8 @@ from service.calibration.models import CalibrationScore, CalibrationSession, Rub
 from service.calibration.schemas import (
     CalibrationReportIn,
     CalibrationReportOut,
+    CandidatePoolIn,
+    CandidatePoolOut,
     CandidatesOut,
     CollectOut,
     InteractionOut,
@@ -401,7 +403,9 @@ def draw_candidates() -> Response:
     """Draw calibration candidates (inline or from Genesys) without creating a session."""
     service.require_staff(current_principal())
     body = parse_body(SelectionIn)
-    drawn = sources.draw_candidates(body, settings=get_settings(), genesys=_genesys(), now=utcnow())
+    drawn = sources.draw_candidates(
+        body, settings=get_settings(), genesys=_genesys(), now=utcnow(), db=get_session()
+    )
     return respond(
         CandidatesOut(
             picks=[
@@ -442,3 +446,18 @@ def session_report_html(session_id: str) -> Response:
     html = render_template("calibration/report.html", **context)
     db.commit()
     return Response(html, mimetype="text/html")
+
+
+@route(
+    bp,
+    "post",
+    f"{BASE}/candidate-pool",
+    "Add interactions to the candidate pool",
+    body=CandidatePoolIn,
+    response=CandidatePoolOut,
+)
+def add_to_pool() -> Response:
+    """Store interactions (from any QM system) that later sessions may draw with source=database."""
+    service.require_staff(current_principal())
+    body = parse_body(CandidatePoolIn)
+    return respond(CandidatePoolOut(**sources.add_candidates(get_session(), body.candidates)))

@@ -235,3 +235,36 @@ def test_mirror_into_genesys_and_collect_back(client, settings, app, auth):
 def test_mirror_job_without_genesys_dead_letters(client, settings, app):
     create(client, settings, mirrorToGenesys=True)
     assert drain(app, settings) == {"dead": 2}
+
+
+def test_draw_from_interactions_already_in_our_database(client, settings):
+    admin = people(settings)["admin"]
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "conversationId": f"db{i}",
+            "agentId": f"a{i % 5}",
+            "handleSeconds": 200 + 30 * i,
+            "talkSeconds": 150 + 10 * i,
+            "start": (now - timedelta(days=i)).isoformat(),
+        }
+        for i in range(20)
+    ]
+    added = client.post(f"{BASE}/candidate-pool", json={"candidates": rows}, headers=admin)
+    assert added.get_json() == {"added": 20, "updated": 0, "total": 20}
+    again = client.post(f"{BASE}/candidate-pool", json={"candidates": rows[:3]}, headers=admin)
+    assert again.get_json() == {"added": 0, "updated": 3, "total": 20}
+    body = {"source": "database", "count": 4, "seed": 3}
+    drawn = client.post(f"{BASE}/candidates", json=body, headers=admin).get_json()
+    # talk >= 180 s (i >= 3) and started less than 14 days before the draw (i <= 13): 11
+    assert drawn["poolSize"] == 11 and len(drawn["picks"]) == 4 and drawn["agentSpreadMet"]
+    picked = {p["conversationId"] for p in drawn["picks"]}
+    assert picked <= {f"db{i}" for i in range(3, 14)}
+    sess = create(client, settings, interactions=[], selection=body)
+    assert {i["conversationId"] for i in sess["interactions"]} == picked
+
+
+def test_candidate_pool_is_staff_only(client, settings):
+    body = {"candidates": [{"conversationId": "x"}]}
+    resp = client.post(f"{BASE}/candidate-pool", json=body, headers=people(settings)["alice"])
+    assert resp.status_code == 403
