@@ -142,13 +142,26 @@ def monthly_questions(found: list[Revealed]) -> dict[str, list[dict[str, Any]]]:
 
 
 def recurring_criteria(
-    db: Session, found: list[Revealed], settings: Settings, form_id: str | None
+    db: Session,
+    found: list[Revealed],
+    settings: Settings,
+    form_id: str | None,
+    question_id: str | None = None,
 ) -> dict[str, Any]:
-    """Criteria with high variance month after month, with their history and rubric notes."""
+    """Criteria with high variance month after month (or one criterion's whole history), with
+    their monthly agreement and rubric notes."""
     monthly = monthly_questions(found)
+    if question_id:
+        monthly = {
+            m: [q for q in rows if q["question_id"] == question_id] for m, rows in monthly.items()
+        }
     rows = trends.recurring_criteria(
-        monthly, settings.calibration_criterion_range, settings.calibration_recurring_months
+        monthly,
+        settings.calibration_criterion_range,
+        1 if question_id else settings.calibration_recurring_months,
     )
+    if question_id and not rows:
+        rows = trends.history_of(monthly, question_id, settings.calibration_criterion_range)
     names = {str(q["id"]): q.get("name", "") for r in found for q in r.sess.questions or []}
     forms = sorted({r.sess.form_id for r in found}) if not form_id else [form_id]
     for row in rows:
@@ -198,17 +211,33 @@ def ai_items(found: list[Revealed]) -> dict[str, list[trends.AiItem]]:
     return out
 
 
+def ai_total_gaps(found: list[Revealed], window: int) -> dict[str, dict[str, Any]]:
+    """Per AI panelist: its total minus the expert's over the latest ``window`` interactions."""
+    gaps: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for r in found:
+        expert = {
+            x.interaction_id: x.total for x in r.ratings if x.evaluator_id == r.sess.expert_id
+        }
+        for x in r.ratings:
+            if x.kind == rules.KIND_AI and x.interaction_id in expert:
+                gaps[x.evaluator_id].append((r.at, x.total - expert[x.interaction_id]))
+    return {
+        ai: trends.mean_ci([g for _at, g in sorted(rows, reverse=True)[:window]])
+        for ai, rows in gaps.items()
+    }
+
+
 def ai_agreement(found: list[Revealed], settings: Settings) -> dict[str, Any]:
-    """Per AI scorer and question: agreement with the expert and the human majority."""
+    """Per AI scorer: per-question agreement with the expert and the human majority, and its
+    total's gap to the expert, over the latest calibrated interactions."""
+    window = settings.calibration_ai_window
+    totals = ai_total_gaps(found, window)
     rows = [
         {
             "evaluator_id": ai,
-            "questions": trends.ai_agreement(items, settings.calibration_ai_window),
+            "questions": trends.ai_agreement(items, window),
+            "total_minus_expert": totals.get(ai, trends.mean_ci([])),
         }
         for ai, items in sorted(ai_items(found).items())
     ]
-    return {
-        "sessions": len(found),
-        "rows": rows,
-        "summary": {"window": settings.calibration_ai_window},
-    }
+    return {"sessions": len(found), "rows": rows, "summary": {"window": window}}

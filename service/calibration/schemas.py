@@ -210,6 +210,7 @@ class RubricNoteList(Output):
 
 class PeriodQuery(Input):
     formId: str | None = Field(default=None, max_length=128)
+    questionId: str | None = Field(default=None, max_length=128)
     since: datetime | None = None
     until: datetime | None = None
 

@@ -212,6 +212,21 @@ def recurring_criteria(
     )
 
 
+def history_of(
+    monthly: Mapping[str, Sequence[Mapping[str, Any]]], question_id: str, range_limit: float
+) -> list[dict[str, Any]]:
+    """One criterion's monthly rows even when never flagged (empty when never calibrated)."""
+    rows = [
+        {"month": m, **row, "flagged": criterion_flagged(row, range_limit)}
+        for m in sorted(monthly)
+        for row in monthly[m]
+        if row["question_id"] == question_id
+    ]
+    if not rows:
+        return []
+    return [{"question_id": question_id, "flagged_months": [], "longest_run": 0, "history": rows}]
+
+
 # --- the AI scorer ---
 
 

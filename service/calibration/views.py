@@ -320,7 +320,7 @@ def _period_report(kind: str) -> Response:
         "reliability": lambda: reports.reliability(found),
         "evaluators": lambda: reports.evaluator_bias(found, settings),
         "calibrators": lambda: reports.calibrator_drift(found, settings),
-        "criteria": lambda: reports.recurring_criteria(db, found, settings, q.formId),
+        "criteria": lambda: reports.recurring_criteria(db, found, settings, q.formId, q.questionId),
         "ai": lambda: reports.ai_agreement(found, settings),
     }
     return respond(ReportBody(**builders[kind]()))

@@ -128,3 +128,18 @@ def test_reports_on_no_sessions(client, settings):
     for kind in ("reliability", "evaluators", "calibrators", "criteria", "ai"):
         body = _get(client, settings, kind)
         assert body["sessions"] == 0 and body["rows"] == []
+
+
+def test_one_criterion_history_even_when_never_flagged(client, settings, history):
+    body = _get(client, settings, "criteria", "?questionId=greet")
+    (row,) = body["rows"]
+    assert row["question_id"] == "greet" and row["flagged_months"] == []
+    assert [h["month"] for h in row["history"]] == ["2026-01", "2026-02", "2026-03"]
+    assert all(h["percent_agreement"] == 1.0 for h in row["history"])
+    assert _get(client, settings, "criteria", "?questionId=nope")["rows"] == []
+
+
+def test_ai_total_gap_to_the_expert(client, settings, history):
+    (row,) = _get(client, settings, "ai")["rows"]
+    assert row["total_minus_expert"]["n"] == 3
+    assert row["total_minus_expert"]["mean"] == pytest.approx(-2.0)  # 90 against 92
