@@ -171,23 +171,35 @@ def answer_arrays(
     return AnswerArrays(list(questions), codes, percents, max(len(option_ix), 1))
 
 
+def r4_list(values: np.ndarray) -> list[float | None]:
+    """Round an array for reports in one go; NaN and infinities become None."""
+    rounded = np.round(np.asarray(values, dtype=float), 4)
+    return [v if math.isfinite(v) else None for v in rounded.tolist()]
+
+
 def question_agreement(arrays: AnswerArrays) -> list[dict[str, Any]]:
     """Per question: percent agreement and nominal alpha on answers, and the mean points range."""
     if not arrays.questions:
         return []
     alphas, agreements = stats.nominal_agreement_batch(arrays.codes, arrays.n_options)
-    ranges = _mean_ranges(arrays.percents)
-    counts = (arrays.codes >= 0).sum(axis=(1, 2))
+    columns = zip(
+        arrays.questions,
+        r4_list(agreements),
+        r4_list(alphas),
+        r4_list(_mean_ranges(arrays.percents)),
+        (arrays.codes >= 0).sum(axis=(1, 2)).tolist(),
+        strict=True,
+    )
     return [
         {
             "question_id": q,
-            "percent_agreement": r4(agreements[qi]),
-            "krippendorff_alpha": r4(alphas[qi]),
-            "alpha_band": stats.alpha_band(r4(alphas[qi])),
-            "mean_range": r4(ranges[qi]),
-            "ratings": int(counts[qi]),
+            "percent_agreement": agreement,
+            "krippendorff_alpha": alpha,
+            "alpha_band": stats.alpha_band(alpha),
+            "mean_range": spread,
+            "ratings": count,
         }
-        for qi, q in enumerate(arrays.questions)
+        for q, agreement, alpha, spread, count in columns
     ]
 
 
@@ -218,6 +230,28 @@ def worst_criterion(per_question: Sequence[Mapping[str, Any]]) -> str:
     return str(min(ranked, key=key)["question_id"])
 
 
+def _row_spread(table: np.ndarray) -> dict[str, list[Any]]:
+    """Count, mean, sample SD, min, max and range of every row, ignoring NaN, as lists."""
+    present = ~np.isnan(table)
+    count = present.sum(axis=1)
+    filled = np.where(present, table, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=1) / count
+        squares = np.where(present, (table - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        sd = np.sqrt(squares / (count - 1))
+    lo = np.where(present, table, np.inf).min(axis=1, initial=np.inf)
+    hi = np.where(present, table, -np.inf).max(axis=1, initial=-np.inf)
+    sd = np.where(count >= 2, sd, np.nan)
+    return {
+        "count": count.tolist(),
+        "mean": r4_list(mean),
+        "std_dev": r4_list(sd),
+        "min": r4_list(lo),
+        "max": r4_list(hi),
+        "range": r4_list(hi - lo),
+    }
+
+
 def interaction_rows(
     table: np.ndarray,
     units: Sequence[str],
@@ -228,24 +262,31 @@ def interaction_rows(
     flag_over: float = VARIANCE_FLAG_OVER,
 ) -> list[dict[str, Any]]:
     """Per interaction (row of the units x raters score table): spread, tier and expert gaps."""
-    out = []
+    if table.ndim != 2 or table.shape[0] != len(units) or table.shape[1] != len(raters):
+        table = np.full((len(units), len(raters)), np.nan)
+    spreads = _row_spread(table)
     expert_col = list(raters).index(expert_id) if expert_id in raters else None
+    experts = table[:, expert_col] if expert_col is not None else np.full(len(units), np.nan)
+    gaps = r4_list((table - experts[:, None]).ravel()) if table.size else []
+    scores = r4_list(table.ravel()) if table.size else []
+    out = []
     for i, unit in enumerate(units):
-        row = table[i]
-        present = ~np.isnan(row)
-        summary = spread_summary(row[present].tolist())
-        spread = summary["range"]
-        expert = row[expert_col] if expert_col is not None and present[expert_col] else None
-        summary["tier"] = (
-            tier(spread, aligned_max, flag_over) if spread is not None else "no_scores"
+        spread = spreads["range"][i]
+        deviations = {}
+        for j, rater in enumerate(raters):
+            if scores[i * len(raters) + j] is not None:
+                deviations[rater] = gaps[i * len(raters) + j]
+        out.append(
+            {
+                "interaction_id": unit,
+                **{key: values[i] for key, values in spreads.items()},
+                "tier": tier(spread, aligned_max, flag_over) if spread is not None else "no_scores",
+                "variance_flag": variance_flag(spread, flag_over) if spread is not None else False,
+                "expert_score": r4_list(experts[i : i + 1])[0],
+                "deviations": deviations,
+                "ai_deviations": {},
+            }
         )
-        summary["variance_flag"] = variance_flag(spread, flag_over) if spread is not None else False
-        summary["expert_score"] = r4(expert)
-        summary["deviations"] = {
-            raters[int(j)]: r4(row[j] - expert) if expert is not None else None
-            for j in np.flatnonzero(present)
-        }
-        out.append({"interaction_id": unit, **summary, "ai_deviations": {}})
     return out
 
 
