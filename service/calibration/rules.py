@@ -252,6 +252,16 @@ def _row_spread(table: np.ndarray) -> dict[str, list[Any]]:
     }
 
 
+def _tier_of(count: int, spread: float | None, aligned_max: float, flag_over: float) -> str:
+    """A tier needs two scores: one score has no spread to discuss (the seed's
+    ``insufficient_evaluations``)."""
+    if count == 0 or spread is None:
+        return "no_scores"
+    if count < 2:
+        return "insufficient_scores"
+    return tier(spread, aligned_max, flag_over)
+
+
 def interaction_rows(
     table: np.ndarray,
     units: Sequence[str],
@@ -280,8 +290,10 @@ def interaction_rows(
             {
                 "interaction_id": unit,
                 **{key: values[i] for key, values in spreads.items()},
-                "tier": tier(spread, aligned_max, flag_over) if spread is not None else "no_scores",
-                "variance_flag": variance_flag(spread, flag_over) if spread is not None else False,
+                "tier": _tier_of(spreads["count"][i], spread, aligned_max, flag_over),
+                "variance_flag": (
+                    spreads["count"][i] >= 2 and variance_flag(spread or 0.0, flag_over)
+                ),
                 "expert_score": r4_list(experts[i : i + 1])[0],
                 "deviations": deviations,
                 "ai_deviations": {},
@@ -402,7 +414,8 @@ def flat_summary(report: Mapping[str, Any], expert_id: str) -> dict[str, Any]:
     count = sum(r["count"] for r in rows)
     dof = sum(r["count"] - 1 for r in rows if r["std_dev"] is not None)
     pooled_var = sum((r["count"] - 1) * r["std_dev"] ** 2 for r in rows if r["std_dev"] is not None)
-    widest = max(rows, key=lambda r: r["range"])
+    compared = [r for r in rows if r["count"] >= 2] or rows
+    widest = max(compared, key=lambda r: r["range"])
     experts = [r["expert_score"] for r in rows if r["expert_score"] is not None]
     gaps = [
         abs(g) for r in rows for e, g in r["deviations"].items() if g is not None and e != expert_id

@@ -132,3 +132,24 @@ def test_worst_criterion(rows, worst):
 def test_r4_never_returns_nan():
     assert rules.r4(math.nan) is None
     assert rules.r4(np.float64(0.123456)) == 0.1235
+
+
+def test_one_score_has_no_tier_to_discuss():
+    report = rules.session_statistics(
+        [Rating("c1", "x", 80), Rating("c2", "x", 70), Rating("c2", "a", 90)],
+        units=["c1", "c2", "c3"],
+        expert_id="x",
+    )
+    one, two, none = report["interactions"]
+    assert (one["tier"], one["variance_flag"], one["std_dev"]) == (
+        "insufficient_scores",
+        False,
+        None,
+    )
+    assert (two["tier"], two["variance_flag"]) == ("full_session", True)
+    assert (none["tier"], none["count"], none["mean"]) == ("no_scores", 0, None)
+    flat = rules.flat_summary(report, "x")
+    assert flat["tier"] == "full_session" and flat["range"] == 20
+    only_one = rules.session_statistics([Rating("c1", "x", 80)], units=["c1"], expert_id="x")
+    assert rules.flat_summary(only_one, "x")["tier"] == "insufficient_scores"
+    json.dumps([report, only_one], allow_nan=False)
