@@ -47,7 +47,7 @@ def history(client, settings, app):
     # Still blind (deadline ahead, panel incomplete): must not appear in any report.
     who = people(settings)
     blind = create(client, settings)["id"]
-    submit(client, who["alice"], blind, "conv-1", 5.5)
+    submit(client, who["alice"], blind, "conv-1", 47.1234)
     return blind
 
 
@@ -61,7 +61,7 @@ def test_reports_use_only_revealed_sessions(client, settings, history):
     for kind in ("reliability", "evaluators", "calibrators", "criteria", "ai"):
         body = _get(client, settings, kind)
         assert body["sessions"] == 3
-        assert "5.5" not in str(body)
+        assert "47.1234" not in str(body)
 
 
 def test_evaluator_bias_shows_bob_harsh_and_the_expert_lenient(client, settings, history):
