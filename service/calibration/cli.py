@@ -35,4 +35,21 @@ def agreement(file: click.utils.LazyFile, level: str) -> None:
     click.echo(json.dumps(report, indent=2, allow_nan=False))
 
 
+@calibration.command("collect")
+def collect() -> None:
+    """Collect finished Genesys evaluations into every open mirrored session (run from cron)."""
+    from service.calibration.service import collect_open_sessions
+    from service.cli import _app_and_settings
+    from service.db import get_db, utcnow
+    from service.genesys import get_genesys
+
+    app, _settings = _app_and_settings()
+    genesys = get_genesys(app)
+    if genesys is None:
+        click.echo("error: Genesys is not configured (QM_GENESYS_*)", err=True)
+        sys.exit(2)
+    with get_db(app).session_scope() as db:
+        click.echo(json.dumps(collect_open_sessions(db, genesys=genesys, now=utcnow())))
+
+
 commands = [calibration]

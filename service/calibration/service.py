@@ -389,6 +389,25 @@ def _collect_one(
     return "collected"
 
 
+def collect_open_sessions(db: Session, *, genesys: Any, now: datetime) -> dict[str, int]:
+    """Collect every mirrored session that is still open (the batch job behind the CLI)."""
+    batch = Principal("calibration-batch", "admin")
+    totals = {"sessions": 0, "collected": 0, "pending": 0, "skipped": 0}
+    query = select(CalibrationSession).where(
+        CalibrationSession.mirror_to_genesys.is_(True), CalibrationSession.closed_at.is_(None)
+    )
+    for sess in db.scalars(query):
+        if progress(db, sess, now).status != "open":
+            continue
+        counts = collect_from_genesys(
+            db, session_id=sess.id, principal=batch, genesys=genesys, now=now
+        )
+        totals["sessions"] += 1
+        for key, value in counts.items():
+            totals[key] += value
+    return totals
+
+
 # --- reports of one session ---
 
 

@@ -268,3 +268,32 @@ def test_candidate_pool_is_staff_only(client, settings):
     body = {"candidates": [{"conversationId": "x"}]}
     resp = client.post(f"{BASE}/candidate-pool", json=body, headers=people(settings)["alice"])
     assert resp.status_code == 403
+
+
+def test_batch_collect_of_open_mirrored_sessions(client, settings, app):
+    from service.calibration.service import collect_open_sessions
+    from service.db import get_db
+
+    fake = MemoryGenesys()
+    app.extensions["genesys"] = fake
+    sid = create(client, settings, mirrorToGenesys=True)["id"]
+    create(client, settings)  # not mirrored: left alone
+    drain(app, settings)
+    fake.calibrations["gcal-2"]["evaluations"] = [_evaluation(ALICE, 75)]
+    with get_db(app).session_scope() as db:
+        totals = collect_open_sessions(db, genesys=fake, now=datetime.now(UTC))
+    assert totals == {"sessions": 1, "collected": 1, "pending": 0, "skipped": 0}
+    mine = client.get(f"{BASE}/sessions/{sid}/scores", headers=people(settings)["alice"])
+    assert [s["totalScore"] for s in mine.get_json()["scores"]] == [75]
+
+
+def test_collect_cli_needs_genesys(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    monkeypatch.setenv("QM_INSTANCE_PATH", str(tmp_path))
+    for name in ("QM_GENESYS_API_HOST", "QM_GENESYS_REGION", "QM_GENESYS_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(main, ["calibration", "collect"])
+    assert result.exit_code == 2 and "not configured" in result.output
