@@ -13,7 +13,13 @@ import numpy as np
 from service.calibration import rules
 
 BAR_HALF = 220  # px on each side of zero
+LEFT = 270  # room for an evaluator id (Genesys user ids are 36 characters)
 ROW = 28
+
+
+def short(label: str, size: int = 36) -> str:
+    """A label cut to ``size`` characters (the full text goes in a tooltip)."""
+    return label if len(label) <= size else label[: size - 1] + "\u2026"
 
 
 def deviation_chart(interactions: Sequence[Mapping[str, Any]], expert_id: str) -> dict[str, Any]:
@@ -32,20 +38,23 @@ def deviation_chart(interactions: Sequence[Mapping[str, Any]], expert_id: str) -
         rows.append(
             {
                 "evaluator": evaluator,
+                "label": short(evaluator),
                 "ai": evaluator.startswith("ai:"),
                 "y": 20 + i * ROW,
                 "mean": round(mean, 2),
-                "bar_x": BAR_HALF + min(0.0, mean) * scale + 160,
+                "bar_x": LEFT + BAR_HALF + min(0.0, mean) * scale,
                 "bar_w": max(1.0, abs(mean) * scale),
-                "dots": [BAR_HALF + g * scale + 160 for g in values],
+                "dots": [LEFT + BAR_HALF + g * scale for g in values],
             }
         )
     return {
         "rows": rows,
         "height": 40 + len(rows) * ROW,
-        "zero_x": BAR_HALF + 160,
+        "zero_x": LEFT + BAR_HALF,
+        "low_x": LEFT,
+        "high_x": LEFT + 2 * BAR_HALF,
         "scale_max": round(scale_max, 1),
-        "width": 2 * BAR_HALF + 200,
+        "width": LEFT + 2 * BAR_HALF + 40,
     }
 
 
@@ -59,7 +68,10 @@ def colour(share: float | None) -> str:
 
 
 def heat_map(
-    ratings: Sequence[rules.Rating], units: Sequence[str], questions: Sequence[str]
+    ratings: Sequence[rules.Rating],
+    units: Sequence[str],
+    questions: Sequence[str],
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Questions x interactions: share of agreeing panel pairs on each answer."""
     humans = [r for r in ratings if r.kind == rules.KIND_HUMAN]
@@ -81,8 +93,13 @@ def heat_map(
             )
     return {
         "cells": cells,
-        "questions": [{"label": q, "y": 30 + i * 26 + 17} for i, q in enumerate(questions)],
-        "units": [{"label": u, "x": 180 + i * 70 + 35} for i, u in enumerate(units)],
+        "questions": [
+            {"label": short((names or {}).get(q) or q, 28), "title": q, "y": 30 + i * 26 + 17}
+            for i, q in enumerate(questions)
+        ],
+        "units": [
+            {"label": short(u, 9), "title": u, "x": 180 + i * 70 + 35} for i, u in enumerate(units)
+        ],
         "width": 200 + 70 * max(1, len(units)),
         "height": 50 + 26 * max(1, len(questions)),
     }

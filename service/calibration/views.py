@@ -442,7 +442,12 @@ def session_report_html(session_id: str) -> Response:
         ratings = service.to_ratings(sess, service.session_scores(db, sess))
         units = [i.conversation_id for i in sess.interactions]
         context["chart"] = page.deviation_chart(stats["interactions"], sess.expert_id)
-        context["heat"] = page.heat_map(ratings, units, service.question_ids(sess, ratings))
+        names = {str(q["id"]): str(q.get("name") or "") for q in sess.questions or []}
+        questions = service.question_ids(sess, ratings)
+        context["heat"] = page.heat_map(ratings, units, questions, names)
+        context["names"] = names
+        latest = {n.question_id: n for n in notes.rubric_notes(db, form_id=sess.form_id)}
+        context["notes"] = latest
     html = render_template("calibration/report.html", **context)
     db.commit()
     return Response(html, mimetype="text/html")

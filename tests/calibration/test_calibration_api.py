@@ -267,8 +267,14 @@ def test_html_report_is_blind_then_full(client, settings):
     page = blind.get_data(as_text=True)
     assert "Blind until" in page and str(SECRET_TOTAL) not in page and "<script" not in page
     _fill(client, who, settings, sid)
+    client.post(
+        f"{BASE}/rubric-notes",
+        json={"formId": "form-1", "questionId": "product", "text": "Name the model"},
+        headers=who["expert"],
+    )
     full = client.get(f"{BASE}/sessions/{sid}/report.html", headers=who["bob"])
     page = full.get_data(as_text=True)
+    assert "v1: Name the model" in page and "Product knowledge" in page
     assert "Deviation from the expert" in page and page.count("<svg") == 2
     assert "ai:gpt-test" in page and "product" in page and "ICC(2,1)" in page
     assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
