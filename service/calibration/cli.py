@@ -38,7 +38,7 @@ def agreement(file: click.utils.LazyFile, level: str) -> None:
 @calibration.command("collect")
 def collect() -> None:
     """Collect finished Genesys evaluations into every open mirrored session (run from cron)."""
-    from service.calibration.service import collect_open_sessions
+    from service.calibration.collect import collect_open_sessions
     from service.cli import _app_and_settings
     from service.db import get_db, utcnow
     from service.genesys import get_genesys

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.calibration import notes, rules, service, trends
+from service.calibration import notes, reveal, rules, service, trends
 from service.calibration.models import CalibrationScore, CalibrationSession
 from service.settings import Settings
 
@@ -55,7 +55,7 @@ def revealed_sessions(
         at = state.revealed_at
         if not state.revealed or at is None:
             continue
-        if (since and at < rules.aware(since)) or (until and at > rules.aware(until)):
+        if (since and at < reveal.aware(since)) or (until and at > reveal.aware(until)):
             continue
         ratings = service.to_ratings(sess, scores[sess.id])
         out.append(Revealed(sess, ratings, at.strftime("%Y-%m"), at.isoformat()))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -358,38 +357,6 @@ def _add_machine_deviations(rows: list[dict[str, Any]], ratings: Sequence[Rating
             expert = row["expert_score"]
             gap = r4(r.total - expert) if expert is not None else None
             row.setdefault("ai_deviations", {})[r.evaluator_id] = gap
-
-
-# --- blindness ---
-
-
-def aware(value: datetime) -> datetime:
-    """Treat a naive datetime as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-REVEALED = ("complete", "expired", "closed")
-
-
-def session_status(
-    *, now: datetime, deadline: datetime, closed_at: datetime | None, expected: int, submitted: int
-) -> str:
-    """``empty`` (nothing to score), ``open`` (blind), or revealed: ``complete``, ``expired``,
-    ``closed`` (all scores in; deadline passed; closed early by an admin)."""
-    if expected == 0:
-        return "empty"
-    if submitted >= expected:
-        return "complete"
-    if closed_at is not None:
-        return "closed"
-    if now >= deadline:
-        return "expired"
-    return "open"
-
-
-def may_see_score(*, viewer_id: str, evaluator_id: str, revealed: bool) -> bool:
-    """Before the reveal a panelist sees only their own scores; nobody else sees any."""
-    return revealed or (bool(viewer_id) and viewer_id == evaluator_id)
 
 
 def flat_summary(report: Mapping[str, Any], expert_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
-from service.calibration import rules, sources
+from service.calibration import reveal, rules, sources
 from service.calibration.jobs import MIRROR_ONE
 from service.calibration.models import (
     CalibrationInteraction,
@@ -95,7 +95,7 @@ def create(
         form_id=data.formId,
         expert_id=data.expertId,
         calibrator_id=data.calibratorId or data.expertId,
-        deadline=rules.aware(data.deadline),
+        deadline=reveal.aware(data.deadline),
         mirror_to_genesys=data.mirrorToGenesys,
         selection_seed=seed,
         questions=[q.model_dump() for q in data.questions],
@@ -182,12 +182,12 @@ def progress_from(
     for evaluator, count, latest in rows:
         if evaluator in members:
             per[evaluator] = int(count)
-            last = max(last, rules.aware(latest)) if last else rules.aware(latest)
+            last = max(last, reveal.aware(latest)) if last else reveal.aware(latest)
     expected = len(sess.interactions) * len(members)
     submitted = sum(per.values())
-    status = rules.session_status(
+    status = reveal.session_status(
         now=now,
-        deadline=rules.aware(sess.deadline),
+        deadline=reveal.aware(sess.deadline),
         closed_at=sess.closed_at,
         expected=expected,
         submitted=submitted,
@@ -195,10 +195,10 @@ def progress_from(
     revealed_at = {
         "complete": last,
         "closed": sess.closed_at,
-        "expired": rules.aware(sess.deadline),
+        "expired": reveal.aware(sess.deadline),
     }
     return Progress(
-        status, status in rules.REVEALED, expected, submitted, per, revealed_at.get(status)
+        status, status in reveal.REVEALED, expected, submitted, per, revealed_at.get(status)
     )
 
 
@@ -248,7 +248,7 @@ def submit(
     interaction = _interaction(sess, data.conversationId)
     if progress(db, sess, now).revealed:
         raise Conflict("Scores are locked once a session is revealed.", code="session_revealed")
-    return _upsert_score(db, sess, interaction, evaluator, data, now, source, external_id)
+    return upsert_score(db, sess, interaction, evaluator, data, now, source, external_id)
 
 
 def _answers_json(answers: list[AnswerIn]) -> list[dict[str, Any]]:
@@ -264,7 +264,7 @@ def _answers_json(answers: list[AnswerIn]) -> list[dict[str, Any]]:
     ]
 
 
-def _upsert_score(
+def upsert_score(
     db: Session,
     sess: CalibrationSession,
     interaction: CalibrationInteraction,
@@ -316,96 +316,13 @@ def visible_scores(
     state = progress(db, sess, now)
     shown, hidden = [], 0
     for score in session_scores(db, sess):
-        if rules.may_see_score(
+        if reveal.may_see_score(
             viewer_id=principal.user_id, evaluator_id=score.evaluator_id, revealed=state.revealed
         ):
             shown.append(score)
         else:
             hidden += 1
     return sess, state, shown, hidden
-
-
-def collect_from_genesys(
-    db: Session, *, session_id: str, principal: Principal, genesys: Any, now: datetime
-) -> dict[str, int]:
-    """Pull the finished evaluations of a mirrored session's Genesys calibrations.
-
-    Only panelists' FINISHED evaluations count; once the session is revealed nothing more is
-    taken (a late score could have been anchored on the revealed ones). Returns counts only.
-    """
-    require_staff(principal)
-    if genesys is None:
-        raise InvalidInput("Genesys is not configured here.", code="genesys_not_configured")
-    sess = get(db, session_id=session_id)
-    counts = {"collected": 0, "pending": 0, "skipped": 0}
-    if progress(db, sess, now).revealed:
-        return counts
-    members = panel_ids(sess)
-    for item in sess.interactions:
-        if not item.genesys_calibration_id:
-            continue
-        calibration = genesys.get_calibration(item.genesys_calibration_id) or {}
-        for entry in calibration.get("evaluations") or []:
-            evaluation = _full_evaluation(genesys, item.conversation_id, entry)
-            outcome = _collect_one(db, sess, item, evaluation, members, now)
-            counts[outcome] += 1
-    return counts
-
-
-def _full_evaluation(genesys: Any, conversation_id: str, entry: dict[str, Any]) -> dict[str, Any]:
-    """A calibration lists its evaluations as references; fetch one when it lacks answers."""
-    if (entry.get("evaluator") and entry.get("answers")) or not entry.get("id"):
-        return entry
-    if str(entry.get("status", "")).upper() not in ("", "FINISHED"):
-        return entry  # not finished yet: no need to spend a request on it
-    full: dict[str, Any] = genesys.get_evaluation(conversation_id, str(entry["id"]))
-    return full
-
-
-def _collect_one(
-    db: Session,
-    sess: CalibrationSession,
-    item: CalibrationInteraction,
-    evaluation: dict[str, Any],
-    members: set[str],
-    now: datetime,
-) -> str:
-    if not sources.finished(evaluation):
-        return "pending"
-    evaluator = str((evaluation.get("evaluator") or {}).get("id") or "")
-    if evaluator not in members:
-        return "skipped"
-    total, answers = sources.answers_from_evaluation(evaluation)
-    if total is None or not 0 <= total <= 100:
-        return "skipped"
-    data = ScoreIn(
-        conversationId=item.conversation_id,
-        evaluatorId=evaluator,
-        totalScore=total,
-        answers=[AnswerIn(**a) for a in answers],
-    )
-    external = str(evaluation.get("id") or "")
-    _upsert_score(db, sess, item, evaluator, data, now, "genesys", external)
-    return "collected"
-
-
-def collect_open_sessions(db: Session, *, genesys: Any, now: datetime) -> dict[str, int]:
-    """Collect every mirrored session that is still open (the batch job behind the CLI)."""
-    batch = Principal("calibration-batch", "admin")
-    totals = {"sessions": 0, "collected": 0, "pending": 0, "skipped": 0}
-    query = select(CalibrationSession).where(
-        CalibrationSession.mirror_to_genesys.is_(True), CalibrationSession.closed_at.is_(None)
-    )
-    for sess in db.scalars(query):
-        if progress(db, sess, now).status != "open":
-            continue
-        counts = collect_from_genesys(
-            db, session_id=sess.id, principal=batch, genesys=genesys, now=now
-        )
-        totals["sessions"] += 1
-        for key, value in counts.items():
-            totals[key] += value
-    return totals
 
 
 # --- reports of one session ---

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.calibration import rules, selection
+from service.calibration import reveal, selection
 from service.calibration.models import CalibrationCandidate
 from service.errors import InvalidInput
 from service.settings import Settings
@@ -60,7 +60,7 @@ def _pool(
             talk_seconds=c.talkSeconds,
             media_type=c.mediaType.lower(),
             has_recording=c.hasRecording,
-            start=rules.aware(c.start) if c.start else None,
+            start=reveal.aware(c.start) if c.start else None,
         )
         for c in sel.candidates
     ]
@@ -95,7 +95,7 @@ def add_candidates(db: Session, items: list[Any]) -> dict[str, int]:
             "talk_seconds": item.talkSeconds,
             "media_type": item.mediaType.lower(),
             "has_recording": item.hasRecording,
-            "started_at": rules.aware(item.start) if item.start else None,
+            "started_at": reveal.aware(item.start) if item.start else None,
         }
         try:
             with db.begin_nested():

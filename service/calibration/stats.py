@@ -69,11 +69,25 @@ def betainc(a: float, b: float, x: float) -> float:
     return 1.0 - front * _beta_cf(b, a, 1.0 - x) / b
 
 
+def _beta_pdf(x: float, a: float, b: float, log_norm: float) -> float:
+    """Density of Beta(a, b) at x, or 0 where it cannot be represented."""
+    if not 0.0 < x < 1.0:
+        return 0.0
+    try:
+        return math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_norm)
+    except OverflowError:
+        return math.inf
+
+
 def _beta_ppf(p: float, a: float, b: float) -> float:
-    """Inverse of ``betainc`` in x: safeguarded Newton steps inside a shrinking bracket."""
+    """Inverse of ``betainc`` in x: Newton steps inside a shrinking bracket, else bisection.
+
+    Tiny degrees of freedom (a Satterthwaite estimate near 0) push the answer against 1; the
+    bracket keeps every step inside (0, 1) and the result may then be 1.0 (an infinite F).
+    """
     lo, hi, x = 0.0, 1.0, a / (a + b)
     log_norm = _log_beta(a, b)
-    for _ in range(200):
+    for _ in range(400):
         err = betainc(a, b, x) - p
         if abs(err) < 1e-13:
             break
@@ -81,10 +95,10 @@ def _beta_ppf(p: float, a: float, b: float) -> float:
             hi = x
         else:
             lo = x
-        pdf = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_norm)
-        step = x - err / pdf if pdf > 0 else -1.0
+        pdf = _beta_pdf(x, a, b, log_norm)
+        step = x - err / pdf if 0.0 < pdf < math.inf else -1.0
         x = step if lo < step < hi else (lo + hi) / 2.0
-        if hi - lo < 1e-16:
+        if hi - lo < 1e-16 or x in (lo, hi):
             break
     return x
 

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app
 
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import notes, page, reports, service, sources
+from service.calibration import collect, notes, reveal, service
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
 from service.calibration.schemas import (
     CalibrationReportIn,
     CalibrationReportOut,
-    CandidatePoolIn,
-    CandidatePoolOut,
-    CandidatesOut,
     CollectOut,
     InteractionOut,
     PanelistOut,
-    PeriodQuery,
-    ReportBody,
     ReportOut,
     RubricNoteIn,
     RubricNoteList,
@@ -31,7 +26,6 @@ from service.calibration.schemas import (
     ScoreIn,
     ScoreOut,
     ScoresOut,
-    SelectionIn,
     SessionCreateIn,
     SessionList,
     SessionOut,
@@ -43,7 +37,8 @@ bp = Blueprint("calibration", __name__, template_folder="templates")
 BASE = "/api/v1/calibration"
 
 
-def _genesys() -> Any:
+def genesys_api() -> Any:
+    """The app's Genesys client, or None when Genesys is not configured."""
     return current_app.extensions.get("genesys")
 
 
@@ -127,14 +122,14 @@ def create_session() -> Response:
     """Create a session (staff); interactions given or drawn with a recorded seed."""
     body = parse_body(SessionCreateIn)
     now = utcnow()
-    if service.rules.aware(body.deadline) <= now:
+    if reveal.aware(body.deadline) <= now:
         raise InvalidInput("The deadline must be in the future.", code="deadline_in_past")
     sess = service.create(
         get_session(),
         data=body,
         principal=current_principal(),
         settings=get_settings(),
-        genesys=_genesys(),
+        genesys=genesys_api(),
         now=now,
     )
     return respond(session_out(sess), status=201)
@@ -208,13 +203,13 @@ def close_session(session_id: str) -> Response:
     "Collect finished evaluations from Genesys",
     response=CollectOut,
 )
-def collect(session_id: str) -> Response:
+def collect_scores(session_id: str) -> Response:
     """Pull the panel's finished evaluations from the mirrored Genesys calibrations."""
-    counts = service.collect_from_genesys(
+    counts = collect.collect_from_genesys(
         get_session(),
         session_id=session_id,
         principal=current_principal(),
-        genesys=_genesys(),
+        genesys=genesys_api(),
         now=utcnow(),
     )
     pending = counts["pending"]
@@ -307,162 +302,5 @@ def calibration_report_action(body: CalibrationReportIn) -> CalibrationReportOut
     )
 
 
-def _period_report(kind: str) -> Response:
-    """Run one cross-session report over the revealed sessions of the period (staff only)."""
-    principal = current_principal()
-    service.require_staff(principal)
-    q = parse_query(PeriodQuery)
-    db, settings = get_session(), get_settings()
-    found = reports.revealed_sessions(
-        db, now=utcnow(), form_id=q.formId, since=q.since, until=q.until
-    )
-    builders = {
-        "reliability": lambda: reports.reliability(found),
-        "evaluators": lambda: reports.evaluator_bias(found, settings),
-        "calibrators": lambda: reports.calibrator_drift(found, settings),
-        "criteria": lambda: reports.recurring_criteria(db, found, settings, q.formId, q.questionId),
-        "ai": lambda: reports.ai_agreement(found, settings),
-    }
-    return respond(ReportBody(**builders[kind]()))
-
-
-@route(
-    bp,
-    "get",
-    f"{BASE}/reports/reliability",
-    "ICC and alpha per session and pooled",
-    query=PeriodQuery,
-    response=ReportBody,
-)
-def reliability_report() -> Response:
-    """ICC forms with CIs and interval alpha, per session and pooled."""
-    return _period_report("reliability")
-
-
-@route(
-    bp,
-    "get",
-    f"{BASE}/reports/evaluators",
-    "Evaluator leniency or harshness",
-    query=PeriodQuery,
-    response=ReportBody,
-)
-def evaluators_report() -> Response:
-    """Each evaluator's mean signed deviation from consensus and expert, with CIs."""
-    return _period_report("evaluators")
-
-
-@route(
-    bp,
-    "get",
-    f"{BASE}/reports/calibrators",
-    "Calibrator drift from the team",
-    query=PeriodQuery,
-    response=ReportBody,
-)
-def calibrators_report() -> Response:
-    """Each expert's monthly gap to the team average, flagged past the configured gap."""
-    return _period_report("calibrators")
-
-
-@route(
-    bp,
-    "get",
-    f"{BASE}/reports/criteria",
-    "Criteria with recurring high variance",
-    query=PeriodQuery,
-    response=ReportBody,
-)
-def criteria_report() -> Response:
-    """Questions flagged month after month, with history and rubric notes."""
-    return _period_report("criteria")
-
-
-@route(
-    bp,
-    "get",
-    f"{BASE}/reports/ai",
-    "The AI scorer's agreement per question",
-    query=PeriodQuery,
-    response=ReportBody,
-)
-def ai_report() -> Response:
-    """AI agreement with the expert and the human majority over the latest calibrations."""
-    return _period_report("ai")
-
-
-@route(
-    bp,
-    "post",
-    f"{BASE}/candidates",
-    "Preview a seeded candidate draw",
-    body=SelectionIn,
-    response=CandidatesOut,
-)
-def draw_candidates() -> Response:
-    """Draw calibration candidates (inline or from Genesys) without creating a session."""
-    service.require_staff(current_principal())
-    body = parse_body(SelectionIn)
-    drawn = sources.draw_candidates(
-        body, settings=get_settings(), genesys=_genesys(), now=utcnow(), db=get_session()
-    )
-    return respond(
-        CandidatesOut(
-            picks=[
-                {
-                    "conversationId": c.conversation_id,
-                    "agentId": c.agent_id,
-                    "handleSeconds": c.handle_seconds,
-                    "talkSeconds": c.talk_seconds,
-                }
-                for c in drawn["picks"]
-            ],
-            seed=drawn["seed"],
-            poolSize=drawn["pool_size"],
-            agents=drawn["agents"],
-            agentSpreadMet=drawn["agent_spread_met"],
-            agentsAvailable=drawn["agents_available"],
-        )
-    )
-
-
-@route(bp, "get", f"{BASE}/sessions/<session_id>/report.html", "HTML report of one session")
-def session_report_html(session_id: str) -> Response:
-    """The session page: progress while blind; tables, deviation chart and heat map after."""
-    db = get_session()
-    sess, state, stats = service.report(
-        db,
-        session_id=session_id,
-        principal=current_principal(),
-        settings=get_settings(),
-        now=utcnow(),
-    )
-    context: dict[str, Any] = {"sess": sess, "state": state, "stats": stats}
-    if stats is not None:
-        ratings = service.to_ratings(sess, service.session_scores(db, sess))
-        units = [i.conversation_id for i in sess.interactions]
-        context["chart"] = page.deviation_chart(stats["interactions"], sess.expert_id)
-        names = {str(q["id"]): str(q.get("name") or "") for q in sess.questions or []}
-        questions = service.question_ids(sess, ratings)
-        context["heat"] = page.heat_map(ratings, units, questions, names)
-        context["names"] = names
-        latest = {n.question_id: n for n in notes.rubric_notes(db, form_id=sess.form_id)}
-        context["notes"] = latest
-    html = render_template("calibration/report.html", **context)
-    db.commit()
-    return Response(html, mimetype="text/html")
-
-
-@route(
-    bp,
-    "post",
-    f"{BASE}/candidate-pool",
-    "Add interactions to the candidate pool",
-    body=CandidatePoolIn,
-    response=CandidatePoolOut,
-)
-def add_to_pool() -> Response:
-    """Store interactions (from any QM system) that later sessions may draw with source=database."""
-    service.require_staff(current_principal())
-    body = parse_body(CandidatePoolIn)
-    return respond(CandidatePoolOut(**sources.add_candidates(get_session(), body.candidates)))
+# Cross-session reports, candidate draws and the HTML page attach to the same blueprint.
+from service.calibration import report_views  # noqa: E402,F401

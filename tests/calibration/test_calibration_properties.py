@@ -61,3 +61,29 @@ def test_session_statistics_never_crash_or_emit_nan(rows):
             "insufficient_scores",
             "no_scores",
         )
+
+
+cells = st.one_of(st.none(), st.sampled_from([0.0, 50.0, 100.0]), st.floats(0, 100))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda k: st.lists(st.lists(cells, min_size=k, max_size=k), max_size=8)
+    )
+)
+def test_icc_and_alpha_are_finite_or_none(table):
+    import math
+
+    import numpy as np
+
+    from service.calibration import stats
+
+    data = np.array([[np.nan if v is None else v for v in row] for row in table], dtype=float)
+    report = stats.icc(data)
+    for form in report.forms.values():
+        for v in (form.value, form.ci_low, form.ci_high):
+            assert v is None or math.isfinite(v)
+    for level in stats.LEVELS:
+        alpha = stats.krippendorff_alpha(data, level)
+        assert alpha is None or math.isfinite(alpha)

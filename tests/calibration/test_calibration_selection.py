@@ -271,7 +271,7 @@ def test_candidate_pool_is_staff_only(client, settings):
 
 
 def test_batch_collect_of_open_mirrored_sessions(client, settings, app):
-    from service.calibration.service import collect_open_sessions
+    from service.calibration.collect import collect_open_sessions
     from service.db import get_db
 
     fake = MemoryGenesys()

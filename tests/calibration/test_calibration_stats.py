@@ -201,3 +201,18 @@ def test_alpha_bands(value, band):
 def test_unknown_level_is_an_error():
     with pytest.raises(ValueError):
         stats.krippendorff_alpha(SHROUT_FLEISS, "ratio")
+
+
+@pytest.mark.parametrize(("d1", "d2"), [(1.0, 0.0244), (0.0244, 1.0), (1e-3, 1e-3), (400, 0.05)])
+def test_f_quantile_with_tiny_degrees_of_freedom_is_defined(d1, d2):
+    # Satterthwaite's df for ICC(A,1) can be near 0 (found by hypothesis): no crash, no NaN.
+    value = stats.f_ppf(0.975, d1, d2)
+    assert value > 0 and not math.isnan(value)
+
+
+def test_icc_interval_with_near_zero_satterthwaite_df_is_finite_or_none():
+    table = np.array([[50.0, 50.0, 0.0], [50.0, 50.0, 100.0], [50.0, 50.0, 50.0]])
+    report = stats.icc(table)
+    for form in report.forms.values():
+        for v in (form.value, form.ci_low, form.ci_high):
+            assert v is None or math.isfinite(v)
