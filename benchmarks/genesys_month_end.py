@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,10 @@ def main() -> None:
     parser.add_argument("--rpm", type=int, default=1200, help="client budget, requests/minute")
     parser.add_argument("--server-rpm", type=int, default=0, help="fake's limit; default = --rpm")
     parser.add_argument("--chaos", type=float, default=0.0, help="fault probability per request")
+    parser.add_argument("--verbose", action="store_true", help="log every retry")
     args = parser.parse_args()
+    if not args.verbose:
+        logging.getLogger("qmloop.genesys").setLevel(logging.ERROR)
 
     fake = FakeGenesys(seed=1).start()
     fake.faults.rate_limit(args.server_rpm or args.rpm)

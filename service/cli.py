@@ -199,6 +199,28 @@ def jobs_run() -> None:
     click.echo(json.dumps(drain(app, settings)))
 
 
+@main.group()
+def token() -> None:
+    """Access tokens for people (agents, supervisors, calibration panelists)."""
+
+
+@token.command("issue")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), required=True)
+@click.option("--user-id", required=True, help="The person's Genesys user id.")
+@click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 720))
+def token_issue(role: str, user_id: str, ttl_hours: float) -> None:
+    """Print a signed Bearer token scoped to one person and role.
+
+    Agents see only their own assignments and scores; panelists see only their own calibration
+    scores until a session is revealed. Rotating QM_SECRET_KEY revokes every token.
+    """
+    from service.auth.service import issue_token
+
+    settings = load_settings()
+    scoped = settings.model_copy(update={"token_ttl_seconds": int(ttl_hours * 3600)})
+    click.echo(issue_token(scoped, f"{role}:{user_id}", role=role, user_id=user_id))
+
+
 def _register_domain_commands() -> None:
     from service import domain_modules
 

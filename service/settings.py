@@ -108,9 +108,12 @@ class Settings(BaseSettings):
         pattern="^(local|genesys_learning|genesys_workitem|genesys_coaching_appointment|lms_webhook)$",
     )
     coaching_default_module_id: str = ""
+    coaching_max_open: int = Field(default=0, ge=0)  # open assignments per agent; 0 = no limit
     coaching_holidays: CommaList = Field(default_factory=list)
     coaching_workitem_type_id: str = ""
     lms_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # How long a data action waits on Genesys before queueing the work instead.
+    coaching_genesys_budget_seconds: float = Field(default=8.0, gt=0, le=55)
 
     @field_validator("coaching_holidays", mode="before")
     @classmethod

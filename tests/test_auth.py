@@ -133,3 +133,21 @@ def test_secrets_match(given, expected, match):
 def test_claims_expiry_boundary(now, ok):
     claims = rules.token_claims("c", "integration", "", now=0, ttl=100)
     assert rules.claims_valid(claims, now) is ok
+
+
+def test_cli_issues_scoped_person_tokens(client, settings, monkeypatch):
+    from click.testing import CliRunner
+
+    from service import cli
+
+    monkeypatch.setattr(cli, "load_settings", lambda **kw: settings)
+    result = CliRunner().invoke(
+        cli.main, ["token", "issue", "--role", "agent", "--user-id", "agent-7"]
+    )
+    assert result.exit_code == 0, result.output
+    from service.auth.service import verify_token
+
+    principal = verify_token(settings, result.output.strip())
+    assert (principal.role, principal.user_id, principal.is_staff) == ("agent", "agent-7", False)
+    resp = client.get("/api/v1/jobs", headers={"Authorization": f"Bearer {result.output.strip()}"})
+    assert resp.status_code == 403  # an agent cannot manage the queue

@@ -32,6 +32,7 @@ class ResolvedPolicy:
     form_id: str
     threshold: float
     weekly_cap: int
+    max_open: int
     due_business_days: int
     holidays: tuple[date, ...]
     target: str
@@ -74,6 +75,7 @@ def resolve_docs(
         form_id=form_id,
         threshold=float(pick("threshold", settings.coaching_threshold)),
         weekly_cap=int(pick("weekly_cap", settings.coaching_weekly_cap)),
+        max_open=int(pick("max_open", settings.coaching_max_open)),
         due_business_days=int(pick("due_business_days", settings.coaching_due_business_days)),
         holidays=tuple(holidays),
         target=str(pick("target", settings.coaching_default_target)),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, literal, select
 from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
+from service.coaching import rules
 from service.coaching.models import CoachingAssignment, CoachingPolicy
 from service.coaching.schemas import AssignmentOut, AssignmentQuery, PolicyOut
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
+from service.jobs.models import Job
 
 
 def list_assignments(
@@ -27,10 +29,27 @@ def list_assignments(
         CoachingAssignment.evaluation_id: query.evaluationId,
         CoachingAssignment.delivery_state: query.deliveryState,
     }
+    if query.deliveryState == "failed":
+        # "failed" is not stored: it is a pending delivery whose job went to the dead letters.
+        filters[CoachingAssignment.delivery_state] = "pending"
+        stmt = stmt.join(Job, Job.idempotency_key == _job_key_sql()).where(Job.state == "dead")
     for column, value in filters.items():
         if value:
             stmt = stmt.where(column == value)
     return list(session.scalars(stmt.limit(query.limit)))
+
+
+def _job_key_sql() -> ColumnElement[str]:
+    return literal("coaching.deliver:") + CoachingAssignment.id
+
+
+def delivery_jobs(session: Session, rows: list[CoachingAssignment]) -> dict[str, Job]:
+    """The delivery job of each assignment, by assignment id."""
+    keys = {rules.delivery_job_key(a.id): a.id for a in rows}
+    if not keys:
+        return {}
+    found = session.scalars(select(Job).where(Job.idempotency_key.in_(list(keys))))
+    return {keys[j.idempotency_key]: j for j in found if j.idempotency_key}
 
 
 def get(session: Session, *, assignment_id: str, principal: Principal) -> CoachingAssignment:
@@ -56,8 +75,13 @@ def set_status(
     return a
 
 
-def out(a: CoachingAssignment) -> AssignmentOut:
-    """Serialize an assignment row."""
+def out(a: CoachingAssignment, job: Job | None = None) -> AssignmentOut:
+    """Serialize an assignment row; a dead delivery job shows as ``failed`` with its error."""
+    state, error = a.delivery_state, a.delivery_error
+    if job is not None and state == "pending":
+        error = job.last_error
+        if job.state == "dead":
+            state = "failed"
     return AssignmentOut(
         id=a.id,
         evaluationId=a.evaluation_id,
@@ -74,9 +98,9 @@ def out(a: CoachingAssignment) -> AssignmentOut:
         status=a.status,
         target=a.target,
         targetReason=a.target_reason,
-        deliveryState=a.delivery_state,
+        deliveryState=state,
         externalId=a.external_id,
-        deliveryError=a.delivery_error,
+        deliveryError=error,
         createdAt=a.created_at,
         closedAt=a.closed_at,
     )

@@ -288,6 +288,11 @@ def cap_reached(created: Iterable[datetime], now: datetime, cap: int) -> bool:
     return sum(1 for c in created if in_window(c, now)) >= cap
 
 
+def open_limit_reached(open_count: int, limit: int) -> bool:
+    """True when the agent already carries ``limit`` open assignments (0 = no limit)."""
+    return limit > 0 and open_count >= limit
+
+
 def window_start(now: datetime, window: timedelta = CAP_WINDOW) -> datetime:
     """The exclusive start of the rolling cap window."""
     return now - window

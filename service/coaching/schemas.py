@@ -148,6 +148,7 @@ class PolicyDoc(_Strict):
     name: str = Field(default="", max_length=200)
     threshold: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
     weekly_cap: int | None = Field(default=None, ge=0, le=1000)
+    max_open: int | None = Field(default=None, ge=0, le=1000)
     due_business_days: int | None = Field(default=None, ge=0, le=60)
     holidays: list[date] | None = None
     target: Target | None = None

@@ -10,11 +10,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.coaching import policies, rules
+from service.coaching.agents import AgentStatus, agent_status, within
 from service.coaching.models import ArchiveTask, CoachingAgent, CoachingAssignment
 from service.coaching.schemas import (
     CheckDuplicateOut,
@@ -23,13 +24,11 @@ from service.coaching.schemas import (
 )
 from service.db import utcnow
 from service.errors import InvalidInput
-from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
+from service.genesys.api import GenesysApi, GenesysUnavailable
 from service.jobs.service import enqueue
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
-
-INACTIVE_STATES = {"inactive", "deleted"}
 
 
 @dataclass
@@ -41,32 +40,6 @@ class AssignResult:
     assignment_id: str = ""
     due_date: str = ""
     target: str = ""
-
-
-@dataclass(frozen=True)
-class AgentStatus:
-    """An agent's Genesys state and manager (``unknown`` when Genesys is not configured)."""
-
-    state: str
-    manager_id: str = ""
-
-    @property
-    def inactive(self) -> bool:
-        """True for inactive or deleted users."""
-        return self.state in INACTIVE_STATES
-
-
-def agent_status(genesys: GenesysApi | None, agent_id: str) -> AgentStatus:
-    """Look the agent up in Genesys; raises ``GenesysUnavailable`` when it cannot answer."""
-    if genesys is None:
-        return AgentStatus("unknown")
-    try:
-        user = genesys.get_user(agent_id)
-    except GenesysNotFound:
-        return AgentStatus("deleted")
-    manager = user.get("manager")
-    manager_id = str(manager.get("id", "")) if isinstance(manager, dict) else ""
-    return AgentStatus(str(user.get("state") or "active").lower(), manager_id)
 
 
 # --- assign --------------------------------------------------------------------------------
@@ -117,6 +90,13 @@ def _cap_reached(session: Session, agent_id: str, cap: int, now: datetime) -> bo
         )
     )
     return rules.cap_reached(list(created), now, cap)
+
+
+def _open_count(session: Session, agent_id: str) -> int:
+    query = select(func.count()).where(
+        CoachingAssignment.agent_id == agent_id, CoachingAssignment.status == "open"
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _choose_target(
@@ -198,6 +178,7 @@ def assign_coaching(
     request: AssignRequest,
     agent: AgentStatus | None = None,
     queue_on_unavailable: bool = True,
+    genesys_budget: float | None = None,
     now: datetime | None = None,
 ) -> AssignResult:
     """Assign coaching for one evaluation: idempotent, one open per agent and section, capped.
@@ -208,7 +189,7 @@ def assign_coaching(
     now = now or utcnow()
     if agent is None:
         try:
-            agent = agent_status(genesys, request.agent_id)
+            agent = within(genesys_budget, lambda: agent_status(genesys, request.agent_id))
         except GenesysUnavailable:
             if not queue_on_unavailable:
                 raise
@@ -246,6 +227,8 @@ def _assign_locked(
         return _answer(other, "duplicate", "open_assignment_exists")
     if _cap_reached(session, req.agent_id, policy.weekly_cap, now):
         return AssignResult("rate_limited", "weekly_cap_reached")
+    if rules.open_limit_reached(_open_count(session, req.agent_id), policy.max_open):
+        return AssignResult("rate_limited", "open_limit_reached")
     day = _evaluation_day(req.evaluation_date, now)
     row = CoachingAssignment(
         evaluation_id=req.evaluation_id,
@@ -282,7 +265,10 @@ def _assign_locked(
 
 
 def _queue_assign(session: Session, req: AssignRequest) -> AssignResult:
-    enqueue(session, "coaching.assign", dict(vars(req)), key=f"coaching.assign:{req.evaluation_id}")
+    key = f"coaching.assign:{req.evaluation_id}"
+    job, _ = enqueue(session, "coaching.assign", dict(vars(req)), key=key)
+    if job.state == "done" and job.result:
+        return AssignResult(**job.result)  # queued earlier and finished: that is the answer
     return AssignResult("queued", "genesys_unavailable")
 
 

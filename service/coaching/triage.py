@@ -13,8 +13,16 @@ from sqlalchemy.orm import Session
 from service.coaching import policies, rules
 from service.coaching.models import ProcessedEvent
 from service.coaching.schemas import EvaluationEventIn, EventOut, WeakestSectionOut
-from service.coaching.service import AssignRequest, AssignResult, agent_status, assign_coaching
+from service.coaching.service import (
+    AgentStatus,
+    AssignRequest,
+    AssignResult,
+    agent_status,
+    assign_coaching,
+    within,
+)
 from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
+from service.jobs.models import Job
 from service.jobs.service import enqueue
 from service.settings import Settings
 
@@ -72,16 +80,24 @@ def weakest_section(
     conversation_id: str,
     evaluation_id: str,
     evaluation: dict[str, Any] | None = None,
+    genesys_budget: float | None = None,
 ) -> WeakestSectionOut:
     """The lowest-scoring section and its coaching module; raises ``GenesysUnavailable``."""
-    if evaluation is None:
-        if genesys is None:
-            return _found(False, "genesys_not_configured")
-        try:
-            evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
-        except GenesysNotFound:
-            return _found(False, "evaluation_not_found")
-    group = rules.weakest(sections_of(genesys, evaluation))
+    if evaluation is None and genesys is None:
+        return _found(False, "genesys_not_configured")
+
+    def load() -> tuple[dict[str, Any], list[rules.GroupScore]]:
+        ev = evaluation
+        if ev is None:
+            assert genesys is not None
+            ev = genesys.get_evaluation(conversation_id, evaluation_id)
+        return ev, sections_of(genesys, ev)
+
+    try:
+        evaluation, groups = within(genesys_budget, load)
+    except GenesysNotFound:
+        return _found(False, "evaluation_not_found")
+    group = rules.weakest(groups)
     if group is None:
         return _found(False, "no_scored_sections")
     policy = policies.resolve(session, settings, form_id_of(evaluation))
@@ -108,17 +124,38 @@ def _evaluation_date(evaluation: dict[str, Any]) -> str:
 
 
 def queue_triage(
-    session: Session, *, evaluation_id: str, conversation_id: str, status: str, trigger: str
+    session: Session,
+    *,
+    evaluation_id: str,
+    conversation_id: str,
+    status: str,
+    trigger: str,
+    version: str = "",
 ) -> str:
-    """Enqueue (once per evaluation) the triage job; returns its id."""
+    """Enqueue the triage job once per evaluation (and event version); returns its id.
+
+    Events key it by version too: an evaluation disputed before its first triage ran is
+    triaged again when it is finished again (assignment stays one per evaluation anyway).
+    """
     payload = {
         "evaluation_id": evaluation_id,
         "conversation_id": conversation_id,
         "status": status,
         "trigger": trigger,
     }
-    job, _ = enqueue(session, "coaching.triage", payload, key=rules.triage_job_key(evaluation_id))
+    key = rules.triage_job_key(evaluation_id) + (f":{version}" if version else "")
+    job, _ = enqueue(session, "coaching.triage", payload, key=key)
     return job.id
+
+
+def fetch_evaluation(
+    genesys: GenesysApi, conversation_id: str, evaluation_id: str
+) -> tuple[dict[str, Any], list[rules.GroupScore], AgentStatus | None]:
+    """The evaluation, its scored sections and its agent's status, all from Genesys."""
+    evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
+    groups = sections_of(genesys, evaluation)
+    agent_id = str((evaluation.get("agent") or {}).get("id") or "")
+    return evaluation, groups, agent_status(genesys, agent_id) if agent_id else None
 
 
 def triage_evaluation(
@@ -131,6 +168,7 @@ def triage_evaluation(
     status: str = "",
     trigger: str = "triage",
     queue_on_unavailable: bool = True,
+    genesys_budget: float | None = None,
 ) -> TriageResult:
     """Fetch, score and assign one evaluation; ``queued`` when Genesys cannot answer now.
 
@@ -140,27 +178,35 @@ def triage_evaluation(
         return TriageResult("skipped", "not_final")
     if genesys is None:
         return TriageResult("skipped", "genesys_not_configured")
+    api = genesys
     try:
-        evaluation = genesys.get_evaluation(conversation_id, evaluation_id)
-        groups = sections_of(genesys, evaluation)
-        agent_id = str((evaluation.get("agent") or {}).get("id") or "")
-        agent = agent_status(genesys, agent_id) if agent_id else None
+        evaluation, groups, agent = within(
+            genesys_budget, lambda: fetch_evaluation(api, conversation_id, evaluation_id)
+        )
     except GenesysNotFound:
         return TriageResult("skipped", "evaluation_not_found")
     except GenesysUnavailable:
         if not queue_on_unavailable:
             raise
-        queue_triage(
+        job_id = queue_triage(
             session,
             evaluation_id=evaluation_id,
             conversation_id=conversation_id,
             status=status,
             trigger=trigger,
         )
-        return TriageResult("queued", "genesys_unavailable")
+        return _queued_or_done(session, job_id)
     evaluation.setdefault("id", evaluation_id)
     context = {"trigger": trigger, "conversation_id": conversation_id}
     return _decide(session, settings, genesys, evaluation, groups, agent, context)
+
+
+def _queued_or_done(session: Session, job_id: str) -> TriageResult:
+    """``queued``, unless the triage queued earlier for this evaluation already finished."""
+    job = session.get(Job, job_id)
+    if job is not None and job.state == "done" and job.result:
+        return TriageResult(**job.result)
+    return TriageResult("queued", "genesys_unavailable")
 
 
 def _decide(
@@ -253,6 +299,7 @@ def take_event(session: Session, *, event: EvaluationEventIn) -> EventOut:
         conversation_id=event.conversationId,
         status=event.status,
         trigger="event",
+        version=version,
     )
     record.outcome = "queued"
     session.flush()

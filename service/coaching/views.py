@@ -76,6 +76,7 @@ def weakest_section(body: WeakestSectionIn) -> WeakestSectionOut:
         conversation_id=body.conversationId,
         evaluation_id=body.evaluationId,
         evaluation=body.evaluation,
+        genesys_budget=_settings().coaching_genesys_budget_seconds,
     )
 
 
@@ -104,8 +105,13 @@ def assign_coaching(body: AssignCoachingIn) -> AssignCoachingOut:
         percentage=body.percentage,
         evaluation_date=body.evaluationDate,
     )
+    settings = _settings()
     res = service.assign_coaching(
-        get_session(), settings=_settings(), genesys=_genesys(), request=request
+        get_session(),
+        settings=settings,
+        genesys=_genesys(),
+        request=request,
+        genesys_budget=settings.coaching_genesys_budget_seconds,
     )
     return AssignCoachingOut(
         decision=res.decision,
@@ -127,6 +133,7 @@ def triage_evaluation(body: TriageEvaluationIn) -> TriageEvaluationOut:
         evaluation_id=body.evaluationId,
         conversation_id=body.conversationId,
         status=body.status,
+        genesys_budget=_settings().coaching_genesys_budget_seconds,
     )
     return TriageEvaluationOut(
         decision=res.decision,
@@ -174,8 +181,10 @@ def genesys_event() -> Response:
 def list_assignments() -> Response:
     """Assignments, newest first; agents see only their own."""
     q = parse_query(AssignmentQuery)
-    rows = reads.list_assignments(get_session(), query=q, principal=current_principal())
-    return respond(AssignmentList(assignments=[reads.out(a) for a in rows]))
+    session = get_session()
+    rows = reads.list_assignments(session, query=q, principal=current_principal())
+    jobs = reads.delivery_jobs(session, rows)
+    return respond(AssignmentList(assignments=[reads.out(a, jobs.get(a.id)) for a in rows]))
 
 
 @route(
@@ -188,8 +197,9 @@ def list_assignments() -> Response:
 )
 def get_assignment(assignment_id: str) -> Response:
     """One assignment (agents: only their own)."""
-    a = reads.get(get_session(), assignment_id=assignment_id, principal=current_principal())
-    return respond(reads.out(a))
+    session = get_session()
+    a = reads.get(session, assignment_id=assignment_id, principal=current_principal())
+    return respond(reads.out(a, reads.delivery_jobs(session, [a]).get(a.id)))
 
 
 @route(

@@ -54,7 +54,7 @@ def _policy_yaml(fake: FakeGenesys) -> str:
         '  - form_id: "*"',
         "    name: Demo policy",
         "    threshold: 75",
-        "    weekly_cap: 2",
+        "    weekly_cap: 1",
         "    due_business_days: 5",
         "    target: genesys_learning",
         f"    default_module_id: {modules['Effective Resolution']}",
@@ -87,17 +87,25 @@ def _triage_all(base: str, auth: tuple[str, str], fake: FakeGenesys) -> list[dic
     http = requests.Session()
     http.auth = auth
     evaluations = list(fake.org.evaluations.values())
-    redelivered = evaluations[:3]  # a workflow retry or a duplicate trigger: must not assign twice
-    for ev in [*evaluations, *redelivered]:
-        body = {
-            "evaluationId": ev["id"],
-            "conversationId": ev["conversation"]["id"],
-            "status": ev["status"],
-        }
-        resp = http.post(f"{base}/data-actions/triage-evaluation", json=body, timeout=30)
-        resp.raise_for_status()
-        rows.append({"agentId": ev["agent"]["id"], **resp.json()})
+    for ev in evaluations:
+        rows.append(_triage(http, base, ev))
+    # A workflow retry or a duplicate trigger for every coached evaluation: must not assign twice.
+    coached = {r["evaluationId"] for r in rows if r["decision"] == "assigned"}
+    for ev in evaluations:
+        if ev["id"] in coached:
+            rows.append(_triage(http, base, ev))
     return rows
+
+
+def _triage(http: requests.Session, base: str, ev: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "evaluationId": ev["id"],
+        "conversationId": ev["conversation"]["id"],
+        "status": ev["status"],
+    }
+    resp = http.post(f"{base}/data-actions/triage-evaluation", json=body, timeout=30)
+    resp.raise_for_status()
+    return {"agentId": ev["agent"]["id"], "evaluationId": ev["id"], **resp.json()}
 
 
 def _by_agent(rows: list[dict[str, Any]], fake: FakeGenesys) -> dict[str, AgentLine]:

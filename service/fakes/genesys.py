@@ -116,6 +116,14 @@ class FakeGenesys:
             raise RuntimeError("FakeGenesys is not started")
         return f"http://127.0.0.1:{self._server.port}"
 
+    def settings_overrides(self) -> dict[str, str]:
+        """``Settings`` fields that point QM Loop's Genesys client at this fake."""
+        return {
+            "genesys_api_host": self.url,
+            "genesys_client_id": self.client_id,
+            "genesys_client_secret": self.client_secret,
+        }
+
     # ------------------------------------------------------------------ tokens and inspection
 
     def issue_token(self) -> str:

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.fakes.genesys_forms import (
+    CARE_FORM,
+    HELP_CENTER_FORM,
+    SALES_FORM,
+    ZERO_FORM,
+    form_json,
+)
 from service.fakes.genesys_scoring import score
 
 Json = dict[str, Any]
@@ -137,146 +144,6 @@ def _people(org: Org, rng: random.Random, ids: _Ids) -> None:
         org.agents.append(uid)
         manager = org.supervisors[i % 2]
         org.users[uid] = user_json(uid, names[i], state, "Customer Care Agent", manager)
-
-
-def _options(ids: _Ids, pairs: list[tuple[str, int]]) -> list[Json]:
-    return [{"id": ids(), "text": text, "value": value} for text, value in pairs]
-
-
-YES_NO = [("Yes", 1), ("No", 0)]
-SCALE = [("Excellent", 5), ("Good", 3), ("Poor", 1), ("Missed", 0)]
-
-# name, weight, naEnabled, [(question text, options, isCritical, isKill, naEnabled)]
-CARE_FORM = [
-    (
-        "Greeting",
-        10,
-        False,
-        [
-            ("Greeted with name and company", YES_NO, False, False, False),
-            ("Offered help promptly", YES_NO, False, False, False),
-        ],
-    ),
-    (
-        "Verification",
-        20,
-        False,
-        [
-            ("Verified identity before account details", YES_NO, True, False, False),
-            ("Confirmed contact details", YES_NO, False, False, True),
-        ],
-    ),
-    (
-        "Empathy",
-        25,
-        True,
-        [
-            ("Acknowledged the customer's situation", SCALE, False, False, False),
-            ("Tone stayed calm and positive", SCALE, False, False, False),
-        ],
-    ),
-    (
-        "Compliance",
-        25,
-        False,
-        [
-            ("Read the required disclosure", YES_NO, True, True, False),
-            ("No prohibited promises", YES_NO, True, False, False),
-        ],
-    ),
-    (
-        "Resolution",
-        20,
-        False,
-        [
-            ("Resolved or set clear next steps", SCALE, False, False, False),
-            ("Summarised and closed properly", YES_NO, False, False, False),
-        ],
-    ),
-]
-HELP_CENTER_FORM = [
-    (
-        "Group 1",
-        40,
-        False,
-        [
-            ("Question 1.1", YES_NO, False, False, False),
-            ("Question 1.2", YES_NO, False, False, False),
-        ],
-    ),
-    ("Group 2", 20, False, [("Question 2.1", YES_NO, False, False, False)]),
-]
-SALES_FORM = [
-    ("Greeting", 1, False, [("Opening", SCALE, False, False, False)]),
-    ("Empathy", 1, True, [("Listening", SCALE, False, False, True)]),
-    (
-        "Resolution",
-        1,
-        False,
-        [
-            ("Offer matched the need", SCALE, False, False, False),
-            ("Closing", SCALE, False, False, False),
-        ],
-    ),
-]
-ZERO_FORM = [
-    (
-        "Feedback",
-        1,
-        False,
-        [("Customer mentioned a competitor", [("Yes", 0), ("No", 0)], False, False, False)],
-    ),
-]
-
-
-def form_json(
-    ids: _Ids,
-    name: str,
-    spec: list[Any],
-    weight_mode: str,
-    modified: datetime,
-    context_id: str | None = None,
-) -> Json:
-    """A published ``EvaluationFormResponse`` built from a compact spec."""
-    fid = ids()
-    groups = []
-    for gname, weight, na, questions in spec:
-        groups.append(
-            {
-                "id": ids(),
-                "name": gname,
-                "type": "questionGroup",
-                "naEnabled": na,
-                "weight": float(weight),
-                "manualWeight": True,
-                "defaultAnswersToHighest": False,
-                "defaultAnswersToNA": False,
-                "questions": [
-                    {
-                        "id": ids(),
-                        "text": text,
-                        "helpText": "",
-                        "type": "multipleChoiceQuestion",
-                        "naEnabled": q_na,
-                        "commentsRequired": False,
-                        "isCritical": crit,
-                        "isKill": kill,
-                        "answerOptions": _options(ids, opts),
-                    }
-                    for text, opts, crit, kill, q_na in questions
-                ],
-            }
-        )
-    return {
-        "id": fid,
-        "name": name,
-        "modifiedDate": iso(modified),
-        "published": True,
-        "contextId": context_id or ids(),
-        "questionGroups": groups,
-        "weightMode": weight_mode,
-        "selfUri": f"/api/v2/quality/publishedforms/evaluations/{fid}",
-    }
 
 
 def _forms(org: Org, ids: _Ids) -> None:

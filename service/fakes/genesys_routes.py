@@ -137,12 +137,18 @@ def query_evaluations() -> Response:
         )
     found = [
         e
-        for e in fake().org.evaluations.values()
+        for e in list(fake().org.evaluations.values())
         if all(not args.get(key) or get(e) == args[key] for key, get in _QUERY_KEYS.items())
     ]
     states = {s.upper() for s in args.getlist("evaluationState")}
     if states:
         found = [e for e in found if e["status"] in states]
+    if args.get("startTime"):
+        start = iso(parse_time(args["startTime"], "startTime"))
+        found = [e for e in found if e["createdDate"] >= start]
+    if args.get("endTime"):
+        end = iso(parse_time(args["endTime"], "endTime"))
+        found = [e for e in found if e["createdDate"] < end]
     found.sort(key=lambda e: e["createdDate"], reverse=True)
     with_totals = args.get("expandAnswerTotalScores", "false").lower() == "true"
     return jsonify(page([_summary(e, with_totals) for e in found]))
@@ -317,7 +323,7 @@ def create_calibration() -> Response:
 def _with_scores(calibration: Json) -> Json:
     evaluations = [
         e
-        for e in fake().org.evaluations.values()
+        for e in list(fake().org.evaluations.values())
         if (e.get("calibration") or {}).get("id") == calibration["id"]
     ]
     out = dict(calibration)

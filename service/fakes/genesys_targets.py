@@ -76,7 +76,7 @@ def list_learning_assignments() -> Response:
     user_id, module_id = request.args.get("userId"), request.args.get("moduleId")
     items = [
         a
-        for a in fake().learning_assignments.values()
+        for a in list(fake().learning_assignments.values())
         if (not user_id or a["user"]["id"] == user_id)
         and (not module_id or a["module"]["id"] == module_id)
     ]
@@ -161,7 +161,7 @@ def query_workitems() -> Response:
     filters = data.get("filters") or []
     if not filters:
         raise FakeError(400, "bad.request", "at least one filter is required")
-    found = [w for w in fake().workitems.values() if all(_match(w, flt) for flt in filters)]
+    found = [w for w in list(fake().workitems.values()) if all(_match(w, flt) for flt in filters)]
     size = max(1, min(int(data.get("pageSize") or 25), 200))
     return jsonify({"entities": found[:size], "count": len(found[:size])})
 
@@ -182,7 +182,7 @@ def _people(appointment: Json) -> set[str]:
 
 
 def _conflict(people: set[str], start: datetime, end: datetime) -> Json | None:
-    for existing in fake().appointments.values():
+    for existing in list(fake().appointments.values()):
         if existing.get("status") == "Cancelled" or not people & _people(existing):
             continue
         other_start, other_end = _window(existing)

@@ -51,6 +51,7 @@ GENERATED = [
         ("customer", "That's great, thank you so much!"),
     ],
 ]
+IVR_GREETING = "Thank you for calling Acme. This call may be recorded for quality purposes."
 NEGATIVE = re.compile(r"frustrat|useless|not acceptable|never|wrong|annoy", re.I)
 POSITIVE = re.compile(r"thank|great|perfect|appreciate", re.I)
 
@@ -85,7 +86,8 @@ def _phrases(
         words = _words(text, rng, low, t, ms)
         phrase: Json = {
             "phraseIndex": index,
-            "participantPurpose": "internal" if speaker == "agent" else "external",
+            # The IVR speaks as "internal" too; only participants[] windows tell it from the agent.
+            "participantPurpose": "external" if speaker == "customer" else "internal",
             "text": " ".join(w["word"] for w in words),
             "decoratedText": text,
             "confidence": round(sum(w["confidence"] for w in words) / max(len(words), 1), 3),
@@ -132,7 +134,10 @@ def _one_conversation(
     cid, comm, queue, customer_pid, agent_pid = ids(), ids(), ids(), ids(), ids()
     start_ms = int(start.timestamp() * 1000)
     agent_name = org.users[agent]["name"]
+    if voice:
+        turns = [("ivr", IVR_GREETING), *turns]
     phrases, sentiment, end_ms = _phrases(turns, start_ms, voice, rng, agent_name)
+    agent_join = phrases[1]["startTimeMs"] - 200 if voice else start_ms + 3000
     end = start + timedelta(milliseconds=end_ms - start_ms + 2000)
     media = "voice" if voice else "chat"
     org.conversations[cid] = {
@@ -189,11 +194,16 @@ def _one_conversation(
         "duration": {"milliseconds": end_ms - start_ms},
         "participants": [
             {"participantPurpose": "external", "startTimeMs": start_ms, "endTimeMs": end_ms},
+            *(
+                [{"participantPurpose": "ivr", "startTimeMs": start_ms, "endTimeMs": agent_join}]
+                if voice
+                else []
+            ),
             {
                 "participantPurpose": "internal",
                 "userId": agent,
                 "queueId": queue,
-                "startTimeMs": start_ms + 3000,
+                "startTimeMs": agent_join,
                 "endTimeMs": end_ms,
             },
         ],

@@ -26,6 +26,7 @@ class TokenBucket:
         self._sleep = sleep
         self._stamp = clock()
         self._lock = threading.Lock()
+        self._paused_until = 0.0
         self.waited_seconds = 0.0
 
     def reserve(self) -> float:
@@ -36,8 +37,14 @@ class TokenBucket:
             self._stamp = now
             self._tokens -= 1
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            wait = max(wait, self._paused_until - now)
             self.waited_seconds += wait
             return wait
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for ``seconds`` (Genesys said 429: the whole token is throttled)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def acquire(self) -> float:
         """Block until a request may go out; returns the seconds waited."""

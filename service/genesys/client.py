@@ -10,13 +10,13 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable, Json
 from service.genesys.budget import TokenBucket
@@ -25,13 +25,25 @@ from service.genesys.rules import (
     backoff_delay,
     parse_retry_after,
     path_template,
+    replay_safe,
     token_refresh_margin,
 )
+from service.genesys.stats import ClientStats
 from service.settings import Settings
 
 log = logging.getLogger("qmloop.genesys")
 
 _RETRYABLE_EXC = (requests.Timeout, requests.ConnectionError)
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when the request cannot have reached Genesys (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
 _CORRELATION_HEADERS = ("ININ-Correlation-Id", "inin-correlation-id")
 
 
@@ -53,36 +65,6 @@ class _Retry(Exception):
         self.delay = delay
         self.status = status
         self.correlation = correlation
-
-
-class _Stats:
-    """Thread-safe counters for tests and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
-        self.paths: Counter[str] = Counter()
-
-    def add(self, key: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[key] += n
-
-    def call(self, template: str) -> None:
-        with self._lock:
-            self.counts["http_calls"] += 1
-            self.paths[template] += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "http_calls": self.counts["http_calls"],
-                "retries": self.counts["retries"],
-                "throttled_429": self.counts["throttled_429"],
-                "token_fetches": self.counts["token_fetches"],
-                "unavailable": self.counts["unavailable"],
-                "cache_hits": self.counts["cache_hits"],
-                "paths": dict(self.paths),
-            }
 
 
 class GenesysClient:
@@ -119,7 +101,7 @@ class GenesysClient:
         self._token_lock = threading.Lock()
         self._forms = TtlCache(None, settings.genesys_form_cache_size)
         self._users = TtlCache(settings.genesys_cache_ttl_seconds, settings.genesys_user_cache_size)
-        self._stats = _Stats()
+        self._stats = ClientStats()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -200,9 +182,10 @@ class GenesysClient:
     ) -> Any:
         """One logical call: budgeted attempts, retried on 429/5xx/timeouts up to the cap."""
         attempt = 0
+        safe = replay_safe(method, template, kwargs.get("headers"))
         while True:
             try:
-                return self._attempt(method, url, template, attempt, budgeted, **kwargs)
+                return self._attempt(method, url, template, attempt, budgeted, safe, **kwargs)
             except _Retry as retry:
                 if attempt >= self.max_retries:
                     self._stats.add("unavailable")
@@ -228,7 +211,14 @@ class GenesysClient:
                 attempt += 1
 
     def _attempt(
-        self, method: str, url: str, template: str, attempt: int, budgeted: bool, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        template: str,
+        attempt: int,
+        budgeted: bool,
+        safe: bool,
+        **kwargs: Any,
     ) -> Any:
         """Send once; return the parsed body, raise ``_Retry`` or a final Genesys error."""
         if budgeted:
@@ -238,8 +228,21 @@ class GenesysClient:
             resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except _RETRYABLE_EXC as exc:
             reason = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+            if not safe and not _never_sent(exc):
+                self._outcome_unknown(method, template, reason)
             raise _Retry(reason, self._backoff(attempt)) from None
+        if resp.status_code >= 500 and not safe:
+            self._outcome_unknown(method, template, f"server error {resp.status_code}")
         return self._outcome(resp, template, attempt)
+
+    def _outcome_unknown(self, method: str, template: str, reason: str) -> None:
+        """A create whose answer was lost may have happened: hand it back instead of re-sending."""
+        self._stats.add("unavailable")
+        raise GenesysUnavailable(
+            f"Genesys {method} {template}: {reason}; not re-sent, since it may have been "
+            "created (the job retries and looks it up first)",
+            retry_after=1.0,
+        )
 
     def _backoff(self, attempt: int) -> float:
         return backoff_delay(attempt, self.backoff_base, self.backoff_max, self._rng)
@@ -252,6 +255,8 @@ class GenesysClient:
             self._stats.add("throttled_429")
             wait = parse_retry_after(resp.headers.get("Retry-After"))
             delay = self._backoff(attempt) if wait is None else wait
+            # The limit is per token: hold the other threads too instead of collecting more 429s.
+            self.budget.pause(delay)
             raise _Retry("throttled", delay, status, correlation)
         if status >= 500:
             raise _Retry("server error", self._backoff(attempt), status, correlation)
@@ -419,7 +424,8 @@ class GenesysClient:
 
     def download_transcript(self, url: str) -> Json:
         """GET a pre-signed URL without our Authorization header (budgeted and retried)."""
-        result: Json = self._send("GET", url, "transcript-download")
+        # Served by a storage host, not the Platform API: outside the per-token budget.
+        result: Json = self._send("GET", url, "transcript-download", budgeted=False)
         return result
 
     def get_conversation_analytics(self, conversation_id: str) -> Json:

@@ -57,3 +57,20 @@ def budget_shape(requests_per_minute: int, burst: int = 0) -> tuple[float, float
     capacity = min(capacity, requests_per_minute)
     rate = max(requests_per_minute - capacity, 1) / 60.0
     return float(capacity), rate
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def replay_safe(method: str, template: str, headers: dict[str, str] | None) -> bool:
+    """True when sending the request twice cannot create two things.
+
+    Reads, PUT/DELETE, query POSTs, the token call and POSTs carrying an ``Idempotency-Key``
+    are safe; any other POST creates something, so after an answer is lost it must not be
+    re-sent blindly (the caller's job retries and looks the object up first).
+    """
+    if method.upper() in _SAFE_METHODS or template.endswith("/query"):
+        return True
+    if template in ("/oauth/token", "/api/v2/quality/evaluations/scoring"):
+        return True
+    return any(k.lower() == "idempotency-key" for k in (headers or {}))

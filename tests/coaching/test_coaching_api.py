@@ -360,3 +360,45 @@ def test_weakest_section_survives_odd_inline_evaluations(client, auth, evaluatio
     resp = post(client, auth, "weakest-section", body)
     assert resp.status_code == 200, resp.get_json()
     assert set(resp.get_json()) == OUTPUT_KEYS["weakest-section"]
+
+
+def test_slow_genesys_is_queued_within_the_budget(client, auth, settings, genesys):
+    import time
+
+    settings.coaching_genesys_budget_seconds = 0.3
+    genesys.forms["form-v1"] = make_form([("g1", "Greeting", 40), ("g2", "Resolution", 20)])
+    genesys.evaluations["e1"] = make_evaluation("e1", [("g1", 1, 2), ("g2", 1, 1)])
+    slow_user = genesys.get_user
+
+    def get_user(user_id):
+        time.sleep(1.5)  # a client waiting out Retry-After
+        return slow_user(user_id)
+
+    genesys.get_user = get_user
+    for slug, body in (
+        ("triage-evaluation", {"evaluationId": "e1", "conversationId": "c1"}),
+        ("assign-coaching", {"agentId": "agent-1", "evaluationId": "e2", "sectionId": "g1"}),
+    ):
+        started = time.monotonic()
+        out = post(client, auth, slug, body).get_json()
+        assert time.monotonic() - started < 1.2
+        assert (out["decision"], out["reason"]) == ("queued", "genesys_unavailable")
+    resp = post(client, auth, "weakest-section", {"conversationId": "c1", "evaluationId": "e1"})
+    assert resp.status_code == 200  # no user lookup there: fast enough
+    genesys.get_evaluation = lambda c, e: time.sleep(1.5)
+    resp = post(client, auth, "weakest-section", {"conversationId": "c1", "evaluationId": "e1"})
+    assert resp.status_code == 503
+
+
+def test_refinished_after_dispute_is_triaged_again(client, auth, settings, genesys):
+    genesys.forms["form-v1"] = make_form([("g1", "Greeting", 40), ("g2", "Resolution", 20)])
+    genesys.evaluations["e1"] = make_evaluation("e1", [("g1", 1, 2), ("g2", 1, 1)])
+    genesys.evaluations["e1"]["status"] = "INREVIEW"  # disputed before the first triage ran
+    first = client.post("/api/v1/events/genesys", json=event(), headers=auth).get_json()
+    drain(app=client.application, settings=settings)
+    genesys.evaluations["e1"]["status"] = "FINISHED"
+    second = client.post("/api/v1/events/genesys", json=event(disputeCount=1), headers=auth)
+    assert second.status_code == 202 and second.get_json()["jobId"] != first["jobId"]
+    drain(app=client.application, settings=settings)
+    listed = client.get("/api/v1/assignments?evaluationId=e1", headers=auth).get_json()
+    assert len(listed["assignments"]) == 1

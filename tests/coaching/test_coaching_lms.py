@@ -130,3 +130,23 @@ def test_without_url_the_target_falls_back_to_local(app, settings, put_policy):
     put_policy(form_id="*", target="lms_webhook")
     res = assign(app, settings)
     assert (res.target, res.reason) == ("local", "lms_webhook_not_configured")
+
+
+def test_dead_delivery_shows_as_failed_over_the_api(app, client, auth, settings, lms):
+    lms.statuses = [400]
+    res = assign(app, settings)
+    jobs.drain(app, settings)
+    one = client.get(f"/api/v1/assignments/{res.assignment_id}", headers=auth).get_json()
+    assert one["deliveryState"] == "failed" and "400" in one["deliveryError"]
+    failed = client.get("/api/v1/assignments?deliveryState=failed", headers=auth).get_json()
+    assert [a["id"] for a in failed["assignments"]] == [res.assignment_id]
+    pending = client.get("/api/v1/assignments?deliveryState=delivered", headers=auth).get_json()
+    assert pending["assignments"] == []
+    lms.statuses = [201]
+    with get_db(app).session_scope() as s:
+        jobs.retry_all_dead(s)
+    jobs.drain(app, settings)
+    one = client.get(f"/api/v1/assignments/{res.assignment_id}", headers=auth).get_json()
+    assert (one["deliveryState"], one["deliveryError"]) == ("delivered", None)
+    failed = client.get("/api/v1/assignments?deliveryState=failed", headers=auth).get_json()
+    assert failed["assignments"] == []

@@ -263,3 +263,11 @@ def test_failed_kill_question_zeroes_the_overall():
     assert rules.evaluation_percentage(ev, groups) == 100.0
     ev["answers"]["anyFailedKillQuestions"] = True
     assert rules.evaluation_percentage(ev, groups) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("open_count", "limit", "reached"),
+    [(1, 2, False), (2, 2, True), (3, 2, True), (99, 0, False)],
+)
+def test_open_limit(open_count, limit, reached):
+    assert rules.open_limit_reached(open_count, limit) is reached

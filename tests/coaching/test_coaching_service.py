@@ -349,3 +349,36 @@ def test_appointment_conflict_tries_the_next_slot(app, settings, genesys, put_po
     drain(app, settings)
     assert refused == ["2026-11-24T10:00:00Z"]  # the Good slot was tried first
     assert [a["dateStart"] for a in genesys.appointments] == ["2026-11-24T09:00:00Z"]
+
+
+@pytest.mark.parametrize(("open_now", "decision"), [(1, "assigned"), (2, "rate_limited")])
+def test_max_open_assignments_per_agent(app, settings, put_policy, open_now, decision):
+    put_policy(form_id="*", max_open=2, weekly_cap=0)
+    old = NOW - timedelta(days=30)
+    closed = assign(app, settings, evaluation_id="done", section_id="sx", now=old)
+    with get_db(app).session_scope() as s:
+        s.get(CoachingAssignment, closed.assignment_id).status = "completed"  # does not count
+    for i in range(open_now):
+        assign(app, settings, evaluation_id=f"o{i}", section_id=f"s{i}", now=old)
+    res = assign(app, settings, evaluation_id="new", section_id="fresh", now=NOW)
+    assert res.decision == decision
+    if decision == "rate_limited":
+        assert res.reason == "open_limit_reached"
+
+
+def test_requeued_triage_answers_with_the_finished_result(app, settings, genesys):
+    seed_eval(genesys)
+    genesys.fail_next["get_evaluation"] = 1
+    assert run_triage(app, settings, genesys).decision == "queued"
+    drain(app, settings)
+    genesys.fail_next["get_evaluation"] = 1
+    again = run_triage(app, settings, genesys)
+    assert (again.decision, again.percentage, again.section_name) == ("assigned", 60.0, "Greeting")
+
+
+def test_requeued_assign_answers_with_the_finished_result(app, settings, genesys):
+    genesys.fail_next["get_user"] = 1
+    assert assign(app, settings, genesys, evaluation_id="e1").decision == "queued"
+    drain(app, settings)
+    genesys.fail_next["get_user"] = 1
+    assert assign(app, settings, genesys, evaluation_id="e1").decision == "assigned"

@@ -374,3 +374,69 @@ def test_expired_transcript_url_is_refused(fake: FakeGenesys, gclient: GenesysCl
     with pytest.raises(GenesysError) as err:
         gclient.download_transcript(url)
     assert err.value.upstream_status == 403
+
+
+# ---------------------------------------------------------------------- creates are never re-sent
+
+
+def _workitem(fake: FakeGenesys, tag: str) -> dict[str, object]:
+    return {
+        "name": "Coaching: Empathy",
+        "typeId": next(iter(fake.org.worktypes)),
+        "externalTag": tag,
+    }
+
+
+def test_create_whose_answer_is_lost_is_not_resent(fake: FakeGenesys) -> None:
+    """A timed-out create may have happened: hand it back, never POST it twice."""
+    client = GenesysClient(make_settings(fake, genesys_timeout_seconds=0.3))
+    fake.faults.set_latency(0.8, pattern="/api/v2/taskmanagement/workitems", n=1)
+    with pytest.raises(GenesysUnavailable, match="not re-sent"):
+        client.create_workitem(_workitem(fake, "eval-lost-answer"))
+    time.sleep(1.0)  # the fake finishes the request the client gave up on
+    assert fake.calls_to("/api/v2/taskmanagement/workitems", method="POST") == 1
+    assert len(fake.created()["workitems"]) == 1
+    # The caller's retry finds it by its external tag instead of creating a second one.
+    assert client.find_workitem_by_external_tag("eval-lost-answer") is not None
+
+
+def test_create_after_server_error_is_not_resent(fake: FakeGenesys, gclient: GenesysClient) -> None:
+    fake.faults.fail_next(1, status=502, pattern="/api/v2/taskmanagement/workitems")
+    with pytest.raises(GenesysUnavailable):
+        gclient.create_workitem(_workitem(fake, "eval-502"))
+    assert fake.calls_to("/api/v2/taskmanagement/workitems", method="POST") == 1
+
+
+def test_create_throttled_is_retried(fake: FakeGenesys, gclient: GenesysClient) -> None:
+    """A 429 means the request was refused before it was processed: safe to send again."""
+    fake.faults.fail_next(
+        1, status=429, pattern="/api/v2/taskmanagement/workitems", retry_after=0.05
+    )
+    gclient.create_workitem(_workitem(fake, "eval-429"))
+    assert len(fake.created()["workitems"]) == 1
+
+
+def test_reads_and_keyed_creates_are_still_retried(
+    fake: FakeGenesys, gclient: GenesysClient
+) -> None:
+    fake.faults.fail_next(1, status=503, pattern="/api/v2/users/*")
+    assert gclient.get_user(_agent(fake))["id"]
+
+
+@pytest.mark.parametrize(
+    "method,template,headers,safe",
+    [
+        ("GET", "/api/v2/users/{id}", None, True),
+        ("PUT", "/api/v2/quality/conversations/{id}/evaluations/{id}", None, True),
+        ("POST", "/api/v2/taskmanagement/workitems/query", None, True),
+        ("POST", "/oauth/token", None, True),
+        ("POST", "/api/v2/quality/conversations/{id}/evaluations", {"Idempotency-Key": "k"}, True),
+        ("POST", "/api/v2/taskmanagement/workitems", None, False),
+        ("POST", "/api/v2/learning/assignments", {}, False),
+        ("POST", "/api/v2/coaching/appointments", {"Accept": "application/json"}, False),
+    ],
+)
+def test_replay_safe_table(method, template, headers, safe) -> None:
+    from service.genesys.rules import replay_safe
+
+    assert replay_safe(method, template, headers) is safe

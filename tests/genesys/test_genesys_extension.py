@@ -52,3 +52,14 @@ def test_secret_is_not_in_the_client_repr_or_stats(tmp_path: Path) -> None:
     )
     client = GenesysClient(settings)
     assert "very-secret-value" not in repr(vars(client)) + repr(client.stats())
+
+
+def test_fake_settings_overrides_make_a_working_client(tmp_path: Path) -> None:
+    from service.fakes.genesys import FakeGenesys
+
+    with FakeGenesys(seed=2) as fake:
+        app = create_app(_settings(tmp_path, **fake.settings_overrides()))
+        client = get_genesys(app)
+        assert client is not None
+        agent = fake.org.agents[0]
+        assert client.get_user(agent)["id"] == agent

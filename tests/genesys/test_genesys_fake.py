@@ -246,3 +246,26 @@ def test_runs_as_its_own_process(argv: list[str], tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_evaluation_query_time_window(fake: FakeGenesys, gclient: GenesysClient) -> None:
+    agent = fake.org.agents[0]
+    mine = [e for e in fake.org.evaluations.values() if e["agent"]["id"] == agent]
+    cut = sorted(e["createdDate"] for e in mine)[len(mine) // 2]
+    later = gclient.query_evaluations({"agentUserId": agent, "startTime": cut})
+    earlier = gclient.query_evaluations({"agentUserId": agent, "endTime": cut})
+    assert later["total"] + earlier["total"] == len(mine)
+    assert later["total"] == sum(1 for e in mine if e["createdDate"] >= cut) > 0
+
+
+def test_voice_transcripts_start_with_the_ivr(fake: FakeGenesys) -> None:
+    voice = next(c for c in fake.org.conversations.values() if c["_mediaType"] == "voice")
+    doc = fake.org.transcripts[f"{voice['id']}/{voice['_communicationId']}"]
+    phrases = doc["transcripts"][0]["phrases"]
+    windows = {p["participantPurpose"]: p for p in doc["participants"]}
+    ivr, agent = windows["ivr"], windows["internal"]
+    first = phrases[0]
+    assert first["participantPurpose"] == "internal"
+    assert ivr["startTimeMs"] <= first["startTimeMs"] < ivr["endTimeMs"] <= agent["startTimeMs"]
+    agent_phrases = [p for p in phrases[1:] if p["participantPurpose"] == "internal"]
+    assert agent_phrases and all(p["startTimeMs"] >= agent["startTimeMs"] for p in agent_phrases)

@@ -136,3 +136,11 @@ def test_cache_ttl_lru_and_single_loader() -> None:
     for t in threads:
         t.join()
     assert len(loads) == 1 and cache.get("k") == (True, 42)
+
+
+def test_bucket_pause_holds_every_caller() -> None:
+    clock = _Clock()
+    bucket = TokenBucket(600, 50, clock=clock, sleep=clock.sleep)
+    bucket.pause(2.0)
+    assert bucket.acquire() == pytest.approx(2.0)
+    assert bucket.acquire() == 0  # the pause is over, burst tokens remain

@@ -129,6 +129,36 @@ def test_evaluations_and_scoring_sets(org: Any, gclient: GenesysClient) -> None:
         )
 
 
+def test_created_and_updated_evaluation(org: Any, gclient: GenesysClient) -> None:
+    form = next(iter(org.forms.values()))
+    group = form["questionGroups"][0]
+    answers = {
+        "questionGroupScores": [
+            {
+                "questionGroupId": group["id"],
+                "questionScores": [
+                    {"questionId": q["id"], "answerId": q["answerOptions"][0]["id"], "score": 1}
+                    for q in group["questions"]
+                ],
+            }
+        ]
+    }
+    body = {
+        "evaluationForm": {"id": form["id"]},
+        "agent": {"id": org.agents[0]},
+        "evaluator": {"id": org.evaluators[0]},
+        "status": "INPROGRESS",
+        "answers": answers,
+    }
+    conv = next(iter(org.conversations))
+    created = gclient.create_evaluation(conv, body, "sdk-parse-key")
+    model = check(created, "Evaluation")
+    assert model.status == "INPROGRESS" and model.answers.question_group_scores
+    check(created, "EvaluationResponse")
+    updated = gclient.update_evaluation(conv, created["id"], {"status": "FINISHED"})
+    assert check(updated, "Evaluation").status == "FINISHED"
+
+
 def test_evaluation_query_page(org: Any, gclient: GenesysClient) -> None:
     page = gclient.query_evaluations(
         {"agentUserId": org.agents[0], "expandAnswerTotalScores": "true"}
