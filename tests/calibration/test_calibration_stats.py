@@ -216,3 +216,22 @@ def test_icc_interval_with_near_zero_satterthwaite_df_is_finite_or_none():
     for form in report.forms.values():
         for v in (form.value, form.ci_low, form.ci_high):
             assert v is None or math.isfinite(v)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_icc_2_k_interval_equals_mcgraw_wong_a_k_formula(seed):
+    # McGraw & Wong's own ICC(A,k) limits, computed directly, equal our Spearman-Brown step-up.
+    rng = np.random.default_rng(seed)
+    table = rng.normal(0, 1, (8, 1)) + rng.normal(0, 0.5, (1, 4)) + rng.normal(0, 0.7, (8, 4))
+    a = stats.two_way_anova(table)
+    n, k = a.n, a.k
+    single = stats.icc(table).forms["icc_2_1"].value
+    ca, cb = k * single / (n * (1 - single)), 1 + k * single * (n - 1) / (n * (1 - single))
+    v = (ca * a.msc + cb * a.mse) ** 2 / (
+        (ca * a.msc) ** 2 / (k - 1) + (cb * a.mse) ** 2 / ((n - 1) * (k - 1))
+    )
+    fl, fu = stats.f_ppf(0.975, n - 1, v), stats.f_ppf(0.975, v, n - 1)
+    low = n * (a.msr - fl * a.mse) / (fl * (a.msc - a.mse) + n * a.msr)
+    high = n * (fu * a.msr - a.mse) / ((a.msc - a.mse) + n * fu * a.msr)
+    form = stats.icc(table).forms["icc_2_k"]
+    assert (form.ci_low, form.ci_high) == (pytest.approx(low), pytest.approx(high))
