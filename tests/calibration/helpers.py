@@ -11,6 +11,7 @@ from sqlalchemy import update
 from service.auth.service import issue_token
 from service.calibration.models import CalibrationSession
 from service.db import get_db
+from service.genesys.api import GenesysNotFound, GenesysUnavailable
 
 BASE = "/api/v1/calibration"
 EXPERT, ALICE, BOB = "user-xavier", "user-alice", "user-bob"
@@ -105,12 +106,24 @@ class MemoryGenesys:
         self.conversations: list[dict[str, Any]] = []
         self.queries: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
+        self.lose_next_create_answer = 0
+        self.list_supported = True
 
     def create_calibration(self, body: dict[str, Any]) -> dict[str, Any]:
         cid = f"gcal-{next(self._ids)}"
         self.created.append(body)
         self.calibrations[cid] = {"id": cid, **body, "evaluations": []}
+        if self.lose_next_create_answer:
+            self.lose_next_create_answer -= 1
+            raise GenesysUnavailable("answer lost after create", retry_after=0)
         return self.calibrations[cid]
+
+    def request(self, method: str, path: str, *, params=None, json=None, headers=None):
+        if not (self.list_supported and method == "GET" and path == "/api/v2/quality/calibrations"):
+            raise GenesysNotFound("no such route")
+        conversation = (params or {}).get("conversationId")
+        found = [c for c in self.calibrations.values() if c["conversation"]["id"] == conversation]
+        return {"entities": found}
 
     def get_calibration(self, calibration_id: str) -> dict[str, Any]:
         return self.calibrations[calibration_id]
