@@ -254,6 +254,44 @@ def create_appointment() -> Response:
     return jsonify(appointment)
 
 
+@targets_bp.get("/coaching/appointments")
+def list_appointments() -> Response:
+    """Appointments of ``userIds`` (attendee or facilitator) starting inside ``interval``."""
+    users = {u for u in request.args.get("userIds", "").split(",") if u}
+    if not users:
+        raise FakeError(400, "bad.request", "userIds is required")
+    interval = request.args.get("interval", "")
+    first = last = None
+    if interval:
+        try:
+            first, last = (parse_time(p, "interval") for p in interval.split("/"))
+        except ValueError:
+            raise FakeError(400, "bad.request", "interval must be start/end") from None
+    with fake().lock:
+        found = [
+            a
+            for a in fake().appointments.values()
+            if users & _people_of(a)
+            and (first is None or first <= parse_time(a["dateStart"], "dateStart") < last)
+        ]
+    return jsonify(
+        {
+            "entities": found,
+            "pageSize": len(found) or 25,
+            "pageNumber": 1,
+            "total": len(found),
+            "pageCount": 1,
+        }
+    )
+
+
+def _people_of(appointment: Json) -> set[str]:
+    people = {a["id"] for a in appointment.get("attendees") or []}
+    if appointment.get("facilitator"):
+        people.add(appointment["facilitator"]["id"])
+    return people
+
+
 @targets_bp.post("/coaching/scheduleslots/query")
 def query_slots() -> Response:
     """Suggested free slots on the hour, 09:00-17:00 UTC, inside the interval."""

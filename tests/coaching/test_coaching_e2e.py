@@ -241,3 +241,38 @@ def test_learning_and_appointment_targets_against_the_fake(
     assert [a["module"]["id"] for a in created["learningAssignments"]] == [module]
     (appt,) = created["appointments"]
     assert "[qmloop:ev-a]" in appt["description"]
+
+
+@pytest.mark.parametrize(
+    "target,path,kind",
+    [
+        ("genesys_coaching_appointment", "/api/v2/coaching/appointments", "appointments"),
+        ("genesys_learning", "/api/v2/learning/assignments", "learningAssignments"),
+    ],
+)
+def test_lost_create_answer_is_delivered_once(
+    app, client, auth, settings, fake, put_policy, target, path, kind
+):
+    """Genesys creates the object but the answer never arrives: the retry finds it, no twin."""
+    settings.genesys_timeout_seconds = 0.3
+    put_policy(
+        form_id="*", weekly_cap=0, target=target, default_module_id=next(iter(fake.org.modules))
+    )
+    agent = next(u for u in fake.org.users.values() if u["state"] == "active")
+    fake.faults.set_latency(0.8, pattern=path, n=1)
+    body = {
+        "agentId": agent["id"],
+        "evaluationId": f"ev-lost-{kind}",
+        "sectionId": "Empathy",
+        "sectionName": "Empathy",
+    }
+    assert (
+        client.post("/data-actions/assign-coaching", json=body, headers=auth).get_json()["decision"]
+        == "assigned"
+    )
+    jobs.run_one(app, settings)  # first delivery: the answer is lost, the job is re-queued
+    time.sleep(1.0)  # the fake finishes creating the object the client gave up on
+    counts = settle(app, settings)
+    assert not counts.get("dead"), counts
+    assert len(fake.created()[kind]) == 1
+    assert fake.calls_to(path, method="POST") == 1
