@@ -260,19 +260,10 @@ def list_appointments() -> Response:
     users = {u for u in request.args.get("userIds", "").split(",") if u}
     if not users:
         raise FakeError(400, "bad.request", "userIds is required")
-    interval = request.args.get("interval", "")
-    first = last = None
-    if interval:
-        try:
-            first, last = (parse_time(p, "interval") for p in interval.split("/"))
-        except ValueError:
-            raise FakeError(400, "bad.request", "interval must be start/end") from None
+    window = _interval(request.args.get("interval", ""))
     with fake().lock:
         found = [
-            a
-            for a in fake().appointments.values()
-            if users & _people_of(a)
-            and (first is None or first <= parse_time(a["dateStart"], "dateStart") < last)
+            a for a in fake().appointments.values() if users & _people_of(a) and _inside(a, window)
         ]
     return jsonify(
         {
@@ -283,6 +274,22 @@ def list_appointments() -> Response:
             "pageCount": 1,
         }
     )
+
+
+def _interval(text: str) -> tuple[datetime, datetime] | None:
+    if not text:
+        return None
+    try:
+        first, last = (parse_time(p, "interval") for p in text.split("/"))
+    except ValueError:
+        raise FakeError(400, "bad.request", "interval must be start/end") from None
+    return first, last
+
+
+def _inside(appointment: Json, window: tuple[datetime, datetime] | None) -> bool:
+    if window is None:
+        return True
+    return window[0] <= parse_time(appointment["dateStart"], "dateStart") < window[1]
 
 
 def _people_of(appointment: Json) -> set[str]:

@@ -1,0 +1,58 @@
+locals {
+  data_actions_dir = "${path.module}/../data_actions"
+  architect_dir    = "${path.module}/../architect"
+
+  # One action per data_actions/<slug>.json; the file is the only copy of the contract.
+  actions = {
+    for f in fileset(local.data_actions_dir, "*.json") :
+    trimsuffix(f, ".json") => jsondecode(file("${local.data_actions_dir}/${f}"))
+  }
+  custom_auth = jsondecode(file("${local.data_actions_dir}/custom-auth/oauth-token.json"))
+
+  # Replaced by var.service_base_url in every URL template.
+  base_url_token = "{{qmloop_base_url}}"
+
+  # Kit metadata (example inputs for the emulator), not sent to Genesys.
+  kit_only_keywords = ["examples"]
+
+  # With User Defined (OAuth), every action sends the token the custom-auth action fetched.
+  # Velocity's ${...} is written $${...} in HCL. service/kit/emulator.py adds the same header.
+  auth_headers = var.credential_type == "userDefinedOAuth" ? {
+    Authorization = "Bearer $${authResponse.access_token}"
+  } : {}
+
+  credential_fields = var.credential_type == "basicAuth" ? {
+    userName = var.qmloop_client_id
+    password = var.qmloop_client_secret
+    } : {
+    clientId     = var.qmloop_client_id
+    clientSecret = var.qmloop_client_secret
+  }
+
+  # Every workflow in architect/ and the {{placeholders}} it needs; nothing else fills them.
+  flows = {
+    "triage-evaluation" = {
+      file = "triage-evaluation.yaml"
+      substitutions = {
+        flow_name            = "${var.name_prefix} Triage Evaluation"
+        division             = var.division
+        data_action_category = var.integration_name
+        triage_action_name   = genesyscloud_integration_action.action["triage-evaluation"].name
+        retry_attempts       = tostring(var.retry_attempts)
+        retry_wait_seconds   = tostring(var.retry_wait_seconds)
+      }
+    }
+    "coach-step-by-step" = {
+      file = "coach-step-by-step.yaml"
+      substitutions = {
+        flow_name                   = "${var.name_prefix} Coach Step by Step"
+        division                    = var.division
+        data_action_category        = var.integration_name
+        normalize_score_action_name = genesyscloud_integration_action.action["normalize-score"].name
+        weakest_section_action_name = genesyscloud_integration_action.action["weakest-section"].name
+        check_duplicate_action_name = genesyscloud_integration_action.action["check-duplicate"].name
+        assign_coaching_action_name = genesyscloud_integration_action.action["assign-coaching"].name
+      }
+    }
+  }
+}

@@ -1,0 +1,235 @@
+"""terraform/: parses, every action and flow is wired, nothing dangles, nothing secret committed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from service.kit import terraform
+from tests.kit.kit_helpers import ROOT, SLUGS
+
+TF_FILES = sorted((ROOT / "terraform").glob("*.tf"))
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the kit's folders, safe to break."""
+    for folder in ("terraform", "architect", "data_actions"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def _edit(root: Path, name: str, old: str, new: str) -> terraform.Config:
+    path = root / "terraform" / name
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return terraform.load(root)
+
+
+@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: p.name)
+def test_every_tf_file_parses(path: Path) -> None:
+    assert hcl2.loads(path.read_text())
+
+
+def test_the_real_configuration_passes_every_check() -> None:
+    config = terraform.load(ROOT)
+    assert config.errors == []
+    assert terraform.check_references(config) == []
+    assert terraform.check_variables(config) == []
+    assert terraform.check_velocity_escaped(config) == []
+    assert terraform.check_oauth_header(config) == []
+    assert terraform.check_actions_wired(config, SLUGS) == []
+    assert terraform.check_flows_wired(config, ROOT) == []
+    assert terraform.check_trigger(config) == []
+    assert terraform.check_committed_files(ROOT) == []
+
+
+def test_flow_substitutions_name_the_actions() -> None:
+    subs = terraform.flow_substitutions(terraform.load(ROOT))
+    assert subs["triage-evaluation.yaml"]["triage_action_name"] == "triage-evaluation"
+
+
+def test_both_credential_types_are_supported() -> None:
+    text = (ROOT / "terraform" / "variables.tf").read_text()
+    assert '"basicAuth", "userDefinedOAuth"' in text
+    integration = (ROOT / "terraform" / "integration.tf").read_text()
+    assert "genesyscloud_integration_custom_auth_action" in integration
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+def test_terraform_fmt_is_clean() -> None:
+    proc = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", str(ROOT / "terraform")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
+    config = _edit(checkout, "flows.tf", "for_each = local.flows", "for_each = = local.flows")
+    assert config.errors and "flows.tf" in config.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "check", "expected"),
+    [
+        (
+            "triggers.tf",
+            "var.trigger_enabled",
+            "var.trigger_on",
+            "check_references",
+            "var.trigger_on is not declared",
+        ),
+        (
+            "flows.tf",
+            "local.architect_dir",
+            "local.flow_dir",
+            "check_references",
+            "local.flow_dir is not declared",
+        ),
+        (
+            "triggers.tf",
+            "genesyscloud_flow.workflow",
+            "genesyscloud_flow.flows",
+            "check_references",
+            "genesyscloud_flow.flows is not declared",
+        ),
+        (
+            "locals.tf",
+            "var.retry_wait_seconds)",
+            '"30")',
+            "check_references",
+            "'retry_wait_seconds' is never used",
+        ),
+        (
+            "locals.tf",
+            "$${authResponse",
+            "${authResponse",
+            "check_velocity_escaped",
+            "${authResponse...} is Velocity",
+        ),
+        (
+            "locals.tf",
+            "$${authResponse.access_token}",
+            "$${authResponse.token}",
+            "check_oauth_header",
+            "expected Authorization",
+        ),
+        (
+            "triggers.tf",
+            '"v2.quality.evaluations"',
+            '"v2.quality.evaluation"',
+            "check_trigger",
+            "topic_name",
+        ),
+        ("triggers.tf", '"Json"', '"TopLevelPrimitives"', "check_trigger", "data_format"),
+        (
+            "triggers.tf",
+            "  event_ttl_seconds = var.trigger_event_ttl_seconds\n",
+            "",
+            "check_trigger",
+            "event_ttl_seconds",
+        ),
+        ("variables.tf", "  sensitive   = true\n", "", "check_variables", "must be sensitive"),
+        (
+            "variables.tf",
+            "  validation {\n    condition     = length(trimspace(var.division)) > 0\n"
+            '    error_message = "division must not be empty."\n  }\n',
+            "",
+            "check_variables",
+            "'division' has no validation block",
+        ),
+    ],
+)
+def test_a_broken_configuration_is_caught(
+    checkout: Path, name: str, old: str, new: str, check: str, expected: str
+) -> None:
+    config = _edit(checkout, name, old, new)
+    problems = getattr(terraform, check)(config)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_flow_without_depends_on_is_caught(checkout: Path) -> None:
+    config = _edit(
+        checkout, "flows.tf", "depends_on = [genesyscloud_integration_action.action]", ""
+    )
+    assert any("depends_on" in p for p in terraform.check_flows_wired(config, checkout))
+
+
+def test_an_undeployed_or_missing_flow_file_is_caught(checkout: Path) -> None:
+    (checkout / "architect" / "extra.yaml").write_text("workflow: {}\n")
+    (checkout / "architect" / "coach-step-by-step.yaml").unlink()
+    problems = terraform.check_flows_wired(terraform.load(checkout), checkout)
+    assert any("extra.yaml is not deployed" in p for p in problems)
+    assert any("coach-step-by-step.yaml is listed" in p for p in problems)
+
+
+def test_an_action_reference_without_a_file_is_caught(checkout: Path) -> None:
+    (checkout / "data_actions" / "check-duplicate.json").unlink()
+    config = terraform.load(checkout)
+    slugs = [p.stem for p in (checkout / "data_actions").glob("*.json")]
+    assert any(
+        "check-duplicate.json is missing" in p for p in terraform.check_actions_wired(config, slugs)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("terraform.tfstate", "{}", "terraform.tfstate must not be committed"),
+        ("prod.auto.tfvars", 'service_base_url = "x"\n', "must not be committed"),
+        ("debug.tf", 'provider "genesyscloud" {\n  sdk_debug = true\n}\n', "sdk_debug"),
+        ("example.tfvars", 'qmloop_client_secret = "hunter2hunter2hunter2"\n', "holds a secret"),
+    ],
+)
+def test_committed_secrets_state_and_debug_are_caught(
+    checkout: Path, name: str, content: str, expected: str
+) -> None:
+    (checkout / "terraform" / name).write_text(content)
+    assert any(expected in p for p in terraform.check_committed_files(checkout))
+
+
+def test_trigger_targets_are_read_from_the_variable() -> None:
+    config = terraform.load(ROOT)
+    assert terraform.trigger_targets(config) == ["triage-evaluation", "coach-step-by-step"]
+    assert terraform.trigger_target_files(config) == {
+        "triage-evaluation.yaml",
+        "coach-step-by-step.yaml",
+    }
+
+
+def test_a_trigger_target_that_is_not_deployed_is_caught(checkout: Path) -> None:
+    config = _edit(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
+                   '"coach-step-by-step", "nightly"], var.trigger_workflow')  # fmt: skip
+    assert terraform.check_trigger_targets(config) == [
+        "trigger target 'nightly' is not in local.flows"
+    ]
+
+
+def test_a_second_trigger_on_another_topic_is_accepted(checkout: Path) -> None:
+    with (checkout / "terraform" / "triggers.tf").open("a") as fh:
+        fh.write(
+            '\nresource "genesyscloud_processautomation_trigger" "acw" {\n'
+            '  name       = "acw"\n'
+            '  topic_name = "v2.detail.events.conversation.{id}.acw"\n'
+            "  enabled    = true\n"
+            "  target {\n"
+            '    id   = genesyscloud_flow.workflow["triage-evaluation"].id\n'
+            '    type = "Workflow"\n'
+            "    workflow_target_settings {\n"
+            '      data_format = "Json"\n'
+            "    }\n"
+            "  }\n"
+            "  event_ttl_seconds = 60\n"
+            "}\n"
+        )
+    config = terraform.load(checkout)
+    assert terraform.check_trigger(config) == []
+    assert terraform.check_references(config) == []
