@@ -159,6 +159,17 @@ class Settings(BaseSettings):
     llm_response_format: str = Field(default="auto", pattern="^(auto|json_schema|json_object)$")
 
     # --- calibration settings ---
+    calibration_aligned_max: float = Field(default=5.0, ge=0, le=100)
+    calibration_variance_flag_over: float = Field(default=15.0, ge=0, le=100)
+    calibration_drift_gap: float = Field(default=5.0, ge=0, le=100)
+    calibration_bias_min_points: float = Field(default=3.0, ge=0, le=100)
+    calibration_criterion_range: float = Field(default=15.0, ge=0, le=100)
+    calibration_recurring_months: int = Field(default=2, ge=1, le=36)
+    calibration_ai_window: int = Field(default=25, ge=1, le=1000)
+    calibration_candidate_days: int = Field(default=14, ge=1, le=90)
+    calibration_min_talk_seconds: int = Field(default=180, ge=0)
+    calibration_min_agents: int = Field(default=3, ge=1, le=50)
+    calibration_session_size: int = Field(default=5, ge=1, le=100)
 
     # --- kit settings ---
 

@@ -1,0 +1,12 @@
+"""Register the calibration job handlers when the app is built."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from service.settings import Settings
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Import the job handlers so the worker knows them."""
+    from service.calibration import jobs  # noqa: F401

@@ -1,0 +1,56 @@
+"""Rubric notes: the agreed interpretation of a criterion after a session, versioned."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.auth.rules import Principal
+from service.calibration.models import RubricNote
+from service.calibration.service import get, require_staff
+from service.errors import Conflict
+
+
+def add_rubric_note(
+    db: Session,
+    *,
+    form_id: str,
+    question_id: str,
+    text: str,
+    session_id: str | None,
+    principal: Principal,
+) -> RubricNote:
+    """Record the next version of a criterion's agreed interpretation; raises ``NotFound``."""
+    require_staff(principal)
+    if session_id is not None:
+        get(db, session_id=session_id)
+    for _attempt in range(5):
+        latest = db.scalar(
+            select(func.max(RubricNote.version)).where(
+                RubricNote.form_id == form_id, RubricNote.question_id == question_id
+            )
+        )
+        note = RubricNote(
+            form_id=form_id,
+            question_id=question_id,
+            version=(latest or 0) + 1,
+            text=text,
+            session_id=session_id,
+            author=principal.user_id or principal.subject,
+        )
+        try:
+            with db.begin_nested():
+                db.add(note)
+            return note
+        except IntegrityError:
+            continue  # a concurrent note took this version number; take the next one
+    raise Conflict("Too many concurrent rubric notes; try again.", code="rubric_note_race")
+
+
+def rubric_notes(db: Session, *, form_id: str, question_id: str | None = None) -> list[RubricNote]:
+    """A form's rubric notes (optionally one question's), oldest version first."""
+    query = select(RubricNote).where(RubricNote.form_id == form_id)
+    if question_id:
+        query = query.where(RubricNote.question_id == question_id)
+    return list(db.scalars(query.order_by(RubricNote.question_id, RubricNote.version)))

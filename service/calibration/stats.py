@@ -1,0 +1,410 @@
+"""Inter-rater reliability: ICC (Shrout & Fleiss; McGraw & Wong) and Krippendorff's alpha.
+
+Pure functions over numpy arrays; no Flask, database or network. Ratings are a units x raters
+matrix (rows: interactions or answers, columns: evaluators) with ``NaN`` for a missing rating.
+Every statistic that cannot be computed (too few units or raters, no variation) is ``None``, never
+``NaN``, so answers serialize to JSON as ``null`` with a ``note`` saying why.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+LEVELS = ("nominal", "ordinal", "interval")
+ICC_KEYS = ("icc_1_1", "icc_1_k", "icc_2_1", "icc_2_k", "icc_3_1", "icc_3_k")
+_TINY = 1e-300
+_EPS = 1e-14
+
+
+def finite(value: float | None) -> float | None:
+    """The value as a float, or None when it is missing, NaN or infinite."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+# --- the F distribution (for ICC confidence intervals, without a statistics stack) ---
+
+
+def _beta_cf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > _TINY else _TINY)
+            c = 1.0 + aa / c
+            c = c if abs(c) > _TINY else _TINY
+            h *= d * c
+        if abs(d * c - 1.0) < _EPS:
+            break
+    return h
+
+
+def _log_beta(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def betainc(a: float, b: float, x: float) -> float:
+    """The regularized incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_cf(a, b, x) / a
+    return 1.0 - front * _beta_cf(b, a, 1.0 - x) / b
+
+
+def _beta_pdf(x: float, a: float, b: float, log_norm: float) -> float:
+    """Density of Beta(a, b) at x, or 0 where it cannot be represented."""
+    if not 0.0 < x < 1.0:
+        return 0.0
+    try:
+        return math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_norm)
+    except OverflowError:
+        return math.inf
+
+
+def _beta_ppf(p: float, a: float, b: float) -> float:
+    """Inverse of ``betainc`` in x: Newton steps inside a shrinking bracket, else bisection.
+
+    Tiny degrees of freedom (a Satterthwaite estimate near 0) push the answer against 1; the
+    bracket keeps every step inside (0, 1) and the result may then be 1.0 (an infinite F).
+    """
+    lo, hi, x = 0.0, 1.0, a / (a + b)
+    log_norm = _log_beta(a, b)
+    for _ in range(400):
+        err = betainc(a, b, x) - p
+        if abs(err) < 1e-13:
+            break
+        if err > 0:
+            hi = x
+        else:
+            lo = x
+        pdf = _beta_pdf(x, a, b, log_norm)
+        step = x - err / pdf if 0.0 < pdf < math.inf else -1.0
+        x = step if lo < step < hi else (lo + hi) / 2.0
+        if hi - lo < 1e-16 or x in (lo, hi):
+            break
+    return x
+
+
+@lru_cache(maxsize=4096)
+def f_ppf(q: float, d1: float, d2: float) -> float:
+    """Quantile ``q`` of the F distribution with ``d1`` and ``d2`` degrees of freedom."""
+    if not (0.0 < q < 1.0) or d1 <= 0 or d2 <= 0:
+        raise ValueError("f_ppf needs 0 < q < 1 and positive degrees of freedom")
+    x = _beta_ppf(q, d1 / 2.0, d2 / 2.0)
+    if x >= 1.0:
+        return math.inf
+    return d2 * x / (d1 * (1.0 - x))
+
+
+def t_ppf(q: float, df: float) -> float:
+    """Upper quantile ``q`` (> 0.5) of Student's t, from F(1, df)."""
+    return math.sqrt(f_ppf(2.0 * q - 1.0, 1.0, df))
+
+
+# --- ICC ---
+
+
+@dataclass(frozen=True)
+class Anova:
+    """Mean squares of a complete two-way table (n targets x k raters)."""
+
+    n: int
+    k: int
+    msr: float  # between targets (rows)
+    msc: float  # between raters (columns)
+    mse: float  # residual
+    msw: float  # within targets (one-way model)
+
+
+@dataclass(frozen=True)
+class Icc:
+    """One ICC form with its 95 % confidence interval; None where undefined."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+NO_ICC = Icc(None, None, None)
+
+
+def complete_cases(ratings: np.ndarray) -> np.ndarray:
+    """Drop raters with no rating at all, then every unit missing any remaining rater's rating."""
+    data = np.asarray(ratings, dtype=float)
+    if data.ndim != 2 or data.size == 0:
+        return np.empty((0, 0))
+    data = data[:, ~np.isnan(data).all(axis=0)]
+    return data[~np.isnan(data).any(axis=1)]
+
+
+def two_way_anova(table: np.ndarray) -> Anova:
+    """Mean squares of a complete n x k table (n >= 2, k >= 2)."""
+    n, k = table.shape
+    grand = table.mean()
+    ss_rows = k * float(((table.mean(axis=1) - grand) ** 2).sum())
+    ss_cols = n * float(((table.mean(axis=0) - grand) ** 2).sum())
+    ss_total = float(((table - grand) ** 2).sum())
+    ss_err = max(ss_total - ss_rows - ss_cols, 0.0)
+    return Anova(
+        n=n,
+        k=k,
+        msr=ss_rows / (n - 1),
+        msc=ss_cols / (k - 1),
+        mse=ss_err / ((n - 1) * (k - 1)),
+        msw=(ss_cols + ss_err) / (n * (k - 1)),
+    )
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return finite(num / den) if den != 0 else None
+
+
+def _bounds(f_low: float, f_high: float, k: int) -> tuple[float | None, float | None]:
+    """Single-rater bounds from the F-based limits (Shrout & Fleiss, cases 1 and 3)."""
+    return _ratio(f_low - 1.0, f_low + k - 1.0), _ratio(f_high - 1.0, f_high + k - 1.0)
+
+
+def _spearman_brown(value: float | None, k: int) -> float | None:
+    """Reliability of the mean of k raters from the single-rater reliability."""
+    if value is None:
+        return None
+    return _ratio(k * value, 1.0 + (k - 1.0) * value)
+
+
+def _f_limits(f0: float, df1: float, df2: float, alpha: float) -> tuple[float, float]:
+    upper_q = 1.0 - alpha / 2.0
+    return f0 / f_ppf(upper_q, df1, df2), f0 * f_ppf(upper_q, df2, df1)
+
+
+def icc_one_way(a: Anova, alpha: float = 0.05) -> tuple[Icc, Icc]:
+    """ICC(1,1) and ICC(1,k): one-way random effects."""
+    value = _ratio(a.msr - a.msw, a.msr + (a.k - 1) * a.msw)
+    value_k = _ratio(a.msr - a.msw, a.msr)
+    f0 = _ratio(a.msr, a.msw)
+    if value is None or f0 is None or f0 <= 0:
+        return Icc(value, None, None), Icc(value_k, None, None)
+    fl, fu = _f_limits(f0, a.n - 1, a.n * (a.k - 1), alpha)
+    lo, hi = _bounds(fl, fu, a.k)
+    return Icc(value, lo, hi), Icc(value_k, _ratio(fl - 1.0, fl), _ratio(fu - 1.0, fu))
+
+
+def icc_consistency(a: Anova, alpha: float = 0.05) -> tuple[Icc, Icc]:
+    """ICC(3,1) and ICC(3,k): two-way mixed effects, consistency."""
+    value = _ratio(a.msr - a.mse, a.msr + (a.k - 1) * a.mse)
+    value_k = _ratio(a.msr - a.mse, a.msr)
+    f0 = _ratio(a.msr, a.mse)
+    if value is None or f0 is None or f0 <= 0:
+        return Icc(value, None, None), Icc(value_k, None, None)
+    fl, fu = _f_limits(f0, a.n - 1, (a.n - 1) * (a.k - 1), alpha)
+    lo, hi = _bounds(fl, fu, a.k)
+    return Icc(value, lo, hi), Icc(value_k, _ratio(fl - 1.0, fl), _ratio(fu - 1.0, fu))
+
+
+def _agreement_ci(a: Anova, value: float, alpha: float) -> tuple[float | None, float | None]:
+    """McGraw & Wong (1996) confidence interval of ICC(A,1), Satterthwaite degrees of freedom."""
+    n, k = a.n, a.k
+    if value >= 1.0:
+        return None, None
+    ca = k * value / (n * (1.0 - value))
+    cb = 1.0 + k * value * (n - 1) / (n * (1.0 - value))
+    den = (ca * a.msc) ** 2 / (k - 1) + (cb * a.mse) ** 2 / ((n - 1) * (k - 1))
+    v = _ratio((ca * a.msc + cb * a.mse) ** 2, den)
+    if v is None or v <= 0:
+        return None, None
+    upper_q = 1.0 - alpha / 2.0
+    fl, fu = f_ppf(upper_q, n - 1, v), f_ppf(upper_q, v, n - 1)
+    spread = k * a.msc + (k * n - k - n) * a.mse
+    lo = _ratio(n * (a.msr - fl * a.mse), fl * spread + n * a.msr)
+    hi = _ratio(n * (fu * a.msr - a.mse), spread + n * fu * a.msr)
+    return lo, hi
+
+
+def icc_agreement(a: Anova, alpha: float = 0.05) -> tuple[Icc, Icc]:
+    """ICC(2,1) and ICC(2,k): two-way random effects, absolute agreement."""
+    value = _ratio(a.msr - a.mse, a.msr + (a.k - 1) * a.mse + a.k * (a.msc - a.mse) / a.n)
+    value_k = _ratio(a.msr - a.mse, a.msr + (a.msc - a.mse) / a.n)
+    if value is None:
+        return NO_ICC, Icc(value_k, None, None)
+    lo, hi = _agreement_ci(a, value, alpha)
+    return Icc(value, lo, hi), Icc(value_k, _spearman_brown(lo, a.k), _spearman_brown(hi, a.k))
+
+
+@dataclass(frozen=True)
+class IccReport:
+    """Every ICC form of one table, how much of the table was usable, and why values are missing."""
+
+    forms: dict[str, Icc]
+    units_used: int
+    raters_used: int
+    note: str = ""
+
+
+def icc(ratings: np.ndarray, alpha: float = 0.05) -> IccReport:
+    """All six Shrout & Fleiss ICC forms of a units x raters matrix (complete cases)."""
+    table = complete_cases(ratings)
+    n, k = table.shape if table.size else (0, 0)
+    empty = dict.fromkeys(ICC_KEYS, NO_ICC)
+    if k < 2:
+        return IccReport(empty, n, k, "fewer than 2 raters with ratings")
+    if n < 2:
+        return IccReport(empty, n, k, "fewer than 2 units rated by every rater")
+    a = two_way_anova(table)
+    if a.msr == 0 and a.mse == 0 and a.msc == 0:
+        return IccReport(empty, n, k, "no variation: every rating is identical")
+    (i11, i1k), (i21, i2k), (i31, i3k) = (
+        icc_one_way(a, alpha),
+        icc_agreement(a, alpha),
+        icc_consistency(a, alpha),
+    )
+    forms = dict(zip(ICC_KEYS, (i11, i1k, i21, i2k, i31, i3k), strict=True))
+    note = "" if all(f.value is not None for f in forms.values()) else "some forms undefined"
+    return IccReport(forms, n, k, note)
+
+
+# --- Krippendorff's alpha ---
+
+
+def _interval_alpha(data: np.ndarray) -> float | None:
+    """Interval alpha in closed form: squared differences summed within and across units."""
+    present = ~np.isnan(data)
+    m = present.sum(axis=1)
+    keep = m >= 2
+    values, m = np.where(present[keep], data[keep], 0.0), m[keep].astype(float)
+    n = m.sum()
+    if n < 2:
+        return None
+    s1, s2 = values.sum(axis=1), (values**2).sum(axis=1)
+    observed = float(((2.0 * m * s2 - 2.0 * s1**2) / (m - 1.0)).sum())
+    expected = (2.0 * n * s2.sum() - 2.0 * s1.sum() ** 2) / (n - 1.0)
+    if expected <= 1e-12 * max(1.0, abs(s2.sum())):
+        return None
+    return finite(1.0 - observed / expected)
+
+
+def _ordinal_delta(n_c: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal metric from the value frequencies."""
+    cum = np.concatenate([[0.0], np.cumsum(n_c)])
+    idx = np.arange(len(n_c))
+    lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+    between = cum[hi + 1] - cum[lo]
+    return (between - (n_c[lo] + n_c[hi]) / 2.0) ** 2
+
+
+def _coincidence_alpha(data: np.ndarray, level: str) -> float | None:
+    """Nominal or ordinal alpha through the coincidence matrix."""
+    present = ~np.isnan(data)
+    keep = present.sum(axis=1) >= 2
+    data = data[keep]
+    domain = np.unique(data[~np.isnan(data)])
+    if domain.size == 0:
+        return None
+    codes = np.where(np.isnan(data), -1, np.searchsorted(domain, np.nan_to_num(data)))
+    counts = (codes[:, :, None] == np.arange(domain.size)).sum(axis=1).astype(float)
+    weights = 1.0 / (counts.sum(axis=1) - 1.0)
+    coincidence = (counts * weights[:, None]).T @ counts
+    coincidence -= np.diag((counts * weights[:, None]).sum(axis=0))
+    n_c = coincidence.sum(axis=0)
+    n = n_c.sum()
+    delta = 1.0 - np.eye(domain.size) if level == "nominal" else _ordinal_delta(n_c)
+    expected = float((np.outer(n_c, n_c) * delta).sum())
+    if n < 2 or expected <= 0:
+        return None
+    return finite(1.0 - (n - 1.0) * float((coincidence * delta).sum()) / expected)
+
+
+def krippendorff_alpha(ratings: np.ndarray, level: str = "interval") -> float | None:
+    """Krippendorff's alpha of a units x raters matrix with NaN for missing ratings.
+
+    None when fewer than two pairable values exist or the data show no variation (alpha is 0/0).
+    Raises ``ValueError`` for an unknown level.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    data = np.asarray(ratings, dtype=float)
+    if data.ndim != 2 or data.size == 0:
+        return None
+    if level == "interval":
+        return _interval_alpha(data)
+    return _coincidence_alpha(data, level)
+
+
+def nominal_agreement_batch(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nominal alpha and percent agreement of many questions at once.
+
+    ``codes`` is an integer array (questions x units x raters) of answer indexes in
+    ``[0, n_values)``, -1 for missing. Returns two float arrays (questions,) with NaN where a
+    question's statistic is undefined; callers turn NaN into None.
+    """
+    onehot = (codes[..., None] == np.arange(n_values)).astype(float)
+    counts = onehot.sum(axis=2)  # questions x units x values
+    m = counts.sum(axis=2)
+    pairable = m >= 2
+    weights = np.where(pairable, 1.0 / np.where(pairable, m - 1.0, 1.0), 0.0)
+    weighted = counts * weights[..., None]
+    n_c = (counts * pairable[..., None]).sum(axis=1)
+    matches = (weighted * counts).sum(axis=(1, 2)) - weighted.sum(axis=(1, 2))
+    n = n_c.sum(axis=1)
+    expected = n**2 - (n_c**2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1.0) * (n - matches) / expected
+        pairs = np.where(pairable, m * (m - 1.0), 1.0)
+        unit_agree = (counts * (counts - 1.0)).sum(axis=2) / pairs
+        agreement = np.where(pairable, unit_agree, 0.0).sum(axis=1) / pairable.sum(axis=1)
+    alpha = np.where((n >= 2) & (expected > 0), alpha, np.nan)
+    return alpha, agreement
+
+
+def percent_agreement(answers: np.ndarray) -> float | None:
+    """Share of agreeing rater pairs per unit, averaged over units with at least two ratings."""
+    data = np.asarray(answers, dtype=float)
+    if data.ndim != 2 or data.size == 0:
+        return None
+    domain = np.unique(data[~np.isnan(data)])
+    codes = np.where(np.isnan(data), -1, np.searchsorted(domain, np.nan_to_num(data)))
+    _alpha, agreement = nominal_agreement_batch(codes[None, ...], max(domain.size, 1))
+    return finite(agreement[0])
+
+
+# --- reading the numbers ---
+
+
+def icc_band(value: float | None) -> str:
+    """Koo & Li (2016): below .50 poor, .50-.75 moderate, .75-.90 good, above .90 excellent."""
+    if value is None:
+        return "undefined"
+    if value < 0.5:
+        return "poor"
+    if value < 0.75:
+        return "moderate"
+    if value <= 0.9:
+        return "good"
+    return "excellent"
+
+
+def alpha_band(value: float | None) -> str:
+    """Krippendorff (2004): alpha >= .800 reliable, >= .667 tentative, below that unreliable."""
+    if value is None:
+        return "undefined"
+    if value >= 0.8:
+        return "reliable"
+    if value >= 0.667:
+        return "tentative"
+    return "unreliable"
