@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -107,6 +109,18 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+def insert_or_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> Any | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the new row, or None if a unique key exists.
+
+    One round trip instead of a savepoint, an insert and a release; any unique constraint or
+    unique index (partial ones included) counts as a conflict. PostgreSQL and SQLite only.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_fn(model).values(**values).on_conflict_do_nothing().returning(model)
+    return session.scalars(stmt).first()
+
+
 class Database:
     """The engine and session factory of one app."""
 
@@ -177,6 +191,7 @@ __all__ = [
     "get_session",
     "id_column",
     "init_db",
+    "insert_or_ignore",
     "new_id",
     "utcnow",
 ]

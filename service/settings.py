@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     lms_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # How long a data action waits on Genesys before queueing the work instead.
     coaching_genesys_budget_seconds: float = Field(default=8.0, gt=0, le=55)
+    # Resolved policies are cached per process this long (0 = off); writes through the API or
+    # the CLI in the same process invalidate at once, other processes see a change within it.
+    coaching_policy_cache_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     @field_validator("coaching_holidays", mode="before")
     @classmethod

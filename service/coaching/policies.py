@@ -6,13 +6,16 @@ then the settings (``QM_COACHING_*``). A policy change never needs a flow change
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,8 +94,39 @@ def _doc(row: CoachingPolicy | None) -> PolicyDoc | None:
     return PolicyDoc.model_validate(row.document) if row is not None else None
 
 
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, ResolvedPolicy]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_of(session: Session) -> dict[str, tuple[float, ResolvedPolicy]]:
+    """This database's resolved-policy cache (one per engine, so one per app)."""
+    with _CACHE_LOCK:
+        return _CACHE.setdefault(session.get_bind(), {})
+
+
+def invalidate(session: Session) -> None:
+    """Forget cached policies now and again when the writing transaction commits."""
+    cache = _cache_of(session)
+    cache.clear()
+    event.listen(session, "after_commit", lambda _s: cache.clear(), once=True)
+
+
 def resolve(session: Session, settings: Settings, form_id: str = "") -> ResolvedPolicy:
-    """The effective policy for an evaluation form (or the default one)."""
+    """The effective policy for an evaluation form (or the default one), briefly cached."""
+    ttl = settings.coaching_policy_cache_seconds
+    cache = _cache_of(session)
+    hit = cache.get(form_id)
+    if ttl > 0 and hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    policy = _resolve_uncached(session, settings, form_id)
+    if ttl > 0:
+        cache[form_id] = (time.monotonic(), policy)
+    return policy
+
+
+def _resolve_uncached(session: Session, settings: Settings, form_id: str) -> ResolvedPolicy:
     wanted = [DEFAULT_FORM] + ([form_id] if form_id and form_id != DEFAULT_FORM else [])
     rows = {
         row.form_id: row
@@ -104,6 +138,7 @@ def resolve(session: Session, settings: Settings, form_id: str = "") -> Resolved
 
 def put(session: Session, *, doc: PolicyDoc, updated_by: str = "") -> CoachingPolicy:
     """Create or replace the policy of ``doc.form_id``."""
+    invalidate(session)
     document = doc.model_dump(mode="json", exclude_none=True)
     row = session.scalar(select(CoachingPolicy).where(CoachingPolicy.form_id == doc.form_id))
     if row is None:
@@ -138,6 +173,7 @@ def get(session: Session, *, form_id: str) -> CoachingPolicy:
 
 def delete(session: Session, *, form_id: str) -> None:
     """Remove a stored policy; raises ``NotFound``."""
+    invalidate(session)
     session.delete(get(session, form_id=form_id))
     session.flush()
 
@@ -169,6 +205,7 @@ def load_file(
 ) -> list[CoachingPolicy]:
     """Store every policy of a YAML document; with ``replace``, drop the ones not in it."""
     parsed = parse_file(text)
+    invalidate(session)
     rows = [put(session, doc=doc, updated_by=updated_by) for doc in parsed.policies]
     if replace:
         keep = {doc.form_id for doc in parsed.policies}

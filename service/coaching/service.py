@@ -10,19 +10,21 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.coaching import policies, rules
 from service.coaching.agents import AgentStatus, agent_status, within
-from service.coaching.models import ArchiveTask, CoachingAgent, CoachingAssignment
+from service.coaching.models import OPEN, ArchiveTask, CoachingAgent, CoachingAssignment
 from service.coaching.schemas import (
     CheckDuplicateOut,
     NormalizeScoreIn,
     NormalizeScoreOut,
 )
-from service.db import utcnow
+from service.db import insert_or_ignore, utcnow
 from service.errors import InvalidInput
 from service.genesys.api import GenesysApi, GenesysUnavailable
 from service.jobs.service import enqueue
@@ -64,39 +66,56 @@ def _answer(a: CoachingAssignment, decision: str, reason: str) -> AssignResult:
 
 
 def _lock_agent(session: Session, agent_id: str) -> CoachingAgent:
-    """Get-or-create the agent's row and lock it (PostgreSQL; SQLite already serializes)."""
-    query = select(CoachingAgent).where(CoachingAgent.agent_id == agent_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    query = query.execution_options(populate_existing=True)
-    row = session.scalar(query)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(CoachingAgent(agent_id=agent_id))
-        except IntegrityError:
-            pass  # created concurrently; the select below waits for and locks it
-        row = session.scalar(query)
-    assert row is not None
+    """Create or lock the agent's row in one upsert; it holds the row lock until commit.
+
+    On PostgreSQL the ON CONFLICT DO UPDATE locks the row, so concurrent assignments for one
+    agent queue here; SQLite's BEGIN IMMEDIATE already serializes every writer.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_fn(CoachingAgent).values(agent_id=agent_id, assignments_total=0)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["agent_id"], set_={"agent_id": insert.excluded.agent_id}
+    ).returning(CoachingAgent)
+    options = {"populate_existing": True}
+    row: CoachingAgent = session.scalars(upsert, execution_options=options).one()
     return row
 
 
-def _cap_reached(session: Session, agent_id: str, cap: int, now: datetime) -> bool:
-    created = session.scalars(
-        select(CoachingAssignment.created_at).where(
-            CoachingAssignment.agent_id == agent_id,
+def _agent_assignments(session: Session, agent_id: str, now: datetime) -> list[CoachingAssignment]:
+    """The agent's open assignments and those of the cap window, in one query."""
+    query = select(CoachingAssignment).where(
+        CoachingAssignment.agent_id == agent_id,
+        CoachingAssignment.status != "cancelled",
+        or_(
+            CoachingAssignment.status == OPEN,
             CoachingAssignment.created_at > rules.window_start(now),
-            CoachingAssignment.status != "cancelled",
-        )
+        ),
     )
-    return rules.cap_reached(list(created), now, cap)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
 
 
-def _open_count(session: Session, agent_id: str) -> int:
-    query = select(func.count()).where(
-        CoachingAssignment.agent_id == agent_id, CoachingAssignment.status == "open"
-    )
-    return int(session.scalar(query) or 0)
+def _refusal(
+    rows: list[CoachingAssignment],
+    req: AssignRequest,
+    key: str,
+    policy: policies.ResolvedPolicy,
+    now: datetime,
+) -> AssignResult | None:
+    """Why this agent cannot get this assignment now (duplicate, cap, open limit), or None."""
+    for row in rows:
+        if row.evaluation_id == req.evaluation_id:
+            return _answer(row, "duplicate", "evaluation_already_assigned")
+    for row in rows:
+        if row.status == OPEN and row.section_key == key:
+            return _answer(row, "duplicate", "open_assignment_exists")
+    window = rules.window_start(now)
+    recent = [r.created_at for r in rows if r.created_at > window]
+    if rules.cap_reached(recent, now, policy.weekly_cap):
+        return AssignResult("rate_limited", "weekly_cap_reached")
+    if rules.open_limit_reached(sum(1 for r in rows if r.status == OPEN), policy.max_open):
+        return AssignResult("rate_limited", "open_limit_reached")
+    return None
 
 
 def _choose_target(
@@ -123,13 +142,14 @@ def _choose_target(
 
 
 def _insert(session: Session, row: CoachingAssignment) -> CoachingAssignment | None:
-    """Insert; None when a constraint says another request got there first."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-        return row
-    except IntegrityError:
-        return None
+    """Insert in one round trip; None when a constraint says another request got there first."""
+    values = {
+        attr.key: getattr(row, attr.key)
+        for attr in inspect(CoachingAssignment).column_attrs
+        if getattr(row, attr.key) is not None
+    }
+    inserted: CoachingAssignment | None = insert_or_ignore(session, CoachingAssignment, values)
+    return inserted
 
 
 def _race_lost(session: Session, evaluation_id: str, agent_id: str, key: str) -> AssignResult:
@@ -218,17 +238,10 @@ def _assign_locked(
     target, target_reason = _choose_target(settings, genesys, policy, wanted, module_id)
     key = rules.section_key(req.section_id, req.section_name)
     agent_row = _lock_agent(session, req.agent_id)
-    # Re-read under the lock: a concurrent request may have committed meanwhile.
-    existing = _by_evaluation(session, req.evaluation_id)
-    if existing is not None:
-        return _answer(existing, "duplicate", "evaluation_already_assigned")
-    other = _open_for(session, req.agent_id, key)
-    if other is not None:
-        return _answer(other, "duplicate", "open_assignment_exists")
-    if _cap_reached(session, req.agent_id, policy.weekly_cap, now):
-        return AssignResult("rate_limited", "weekly_cap_reached")
-    if rules.open_limit_reached(_open_count(session, req.agent_id), policy.max_open):
-        return AssignResult("rate_limited", "open_limit_reached")
+    # Read under the lock: what concurrent requests for this agent committed is visible now.
+    refusal = _refusal(_agent_assignments(session, req.agent_id, now), req, key, policy, now)
+    if refusal is not None:
+        return refusal
     day = _evaluation_day(req.evaluation_date, now)
     row = CoachingAssignment(
         evaluation_id=req.evaluation_id,
@@ -249,8 +262,10 @@ def _assign_locked(
         delivery_state="local" if target == "local" else "pending",
         created_at=now,
     )
-    if _insert(session, row) is None:
+    inserted = _insert(session, row)
+    if inserted is None:
         return _race_lost(session, req.evaluation_id, req.agent_id, key)
+    row = inserted
     agent_row.assignments_total += 1
     agent_row.last_assigned_at = now
     if target != "local":

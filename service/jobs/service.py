@@ -11,10 +11,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.db import get_db, utcnow
+from service.db import get_db, insert_or_ignore, new_id, utcnow
 from service.errors import Conflict, NotFound
 from service.jobs import rules
 from service.jobs.models import Job
@@ -37,28 +36,25 @@ def enqueue(
     correlation_id: str | None = None,
 ) -> tuple[Job, bool]:
     """Add a job in the caller's transaction; returns (job, created). Same key, same job."""
-    if key is not None:
-        existing = session.scalar(select(Job).where(Job.idempotency_key == key))
-        if existing is not None:
-            return existing, False
-    job = Job(
-        kind=kind,
-        payload=payload,
-        idempotency_key=key,
-        run_at=utcnow() + timedelta(seconds=delay_seconds),
-        max_attempts=max_attempts,
-        correlation_id=correlation_id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:
-        # A concurrent enqueue with the same key won the race: theirs is the job.
-        existing = session.scalar(select(Job).where(Job.idempotency_key == key))
-        if existing is None:
-            raise
-        return existing, False
-    return job, True
+    values = {
+        "id": new_id(),
+        "kind": kind,
+        "payload": payload,
+        "idempotency_key": key,
+        "state": "queued",
+        "attempts": 0,
+        "run_at": utcnow() + timedelta(seconds=delay_seconds),
+        "max_attempts": max_attempts,
+        "correlation_id": correlation_id,
+    }
+    job = insert_or_ignore(session, Job, values)
+    if job is not None:
+        return job, True
+    # Same key: that job is this job (a retry, a duplicate delivery, a concurrent request).
+    existing = session.scalar(select(Job).where(Job.idempotency_key == key))
+    if existing is None:
+        raise RuntimeError(f"job insert for key {key!r} conflicted but no job has it")
+    return existing, False
 
 
 def claim(
