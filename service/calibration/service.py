@@ -116,7 +116,8 @@ def create(
         for row in sess.interactions:
             key = f"calibration.mirror:{row.id}"
             enqueue(db, MIRROR_ONE, {"interactionId": row.id}, key=key)
-    enqueue_ai_scores(db, sess, settings)
+    if genesys is not None:  # the AI scores Genesys transcripts against the Genesys form
+        enqueue_ai_scores(db, sess, settings)
     return sess
 
 

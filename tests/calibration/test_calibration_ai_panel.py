@@ -15,7 +15,16 @@ from service.db import get_db
 from service.fakes.genesys import FakeGenesys
 from service.jobs import service as jobs
 from service.scoring.results import ItemResult, ScoreResult
-from tests.calibration.helpers import AI, ALICE, BASE, BOB, EXPERT, people, set_deadline
+from tests.calibration.helpers import (
+    AI,
+    ALICE,
+    BASE,
+    BOB,
+    EXPERT,
+    people,
+    session_body,
+    set_deadline,
+)
 from tests.genesys.conftest import make_settings
 from tests.scoring import conftest as scoring_fixtures
 from tests.scoring import test_e2e_fake_genesys as scoring_e2e
@@ -214,6 +223,20 @@ def test_no_llm_configured_enqueues_no_ai_jobs(plain_app, settings, gfake):
     conversation = _conversations(gfake)[0]
     resp = client.post(url, json=_human(conversation, {"q": "a"}), headers=who["alice"])
     assert resp.status_code in (200, 201), resp.get_json()
+
+
+def test_llm_without_genesys_enqueues_no_ai_jobs(settings):
+    s = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "m"})
+    app = create_app(s)
+    try:
+        assert app.extensions.get("genesys") is None and app.extensions.get("llm") is not None
+        resp = app.test_client().post(
+            f"{BASE}/sessions", json=session_body(), headers=people(s)["admin"]
+        )
+        assert resp.status_code == 201, resp.get_json()
+        assert _ai_jobs(app) == []
+    finally:
+        get_db(app).dispose()
 
 
 def _item(qid: str, answer_id: str | None, *, na: bool = False, max_score: float = 2.0):
