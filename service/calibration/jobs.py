@@ -11,6 +11,7 @@ from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailabl
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 
 MIRROR_ONE = "calibration.mirror_one"
+AI_SCORE = "calibration.ai_score"  # handled in ai_panel.py
 log = logging.getLogger("qmloop.calibration")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
 from service.calibration import reveal, rules, sources
-from service.calibration.jobs import MIRROR_ONE
+from service.calibration.jobs import AI_SCORE, MIRROR_ONE
 from service.calibration.models import (
     CalibrationInteraction,
     CalibrationPanelist,
@@ -116,7 +116,21 @@ def create(
         for row in sess.interactions:
             key = f"calibration.mirror:{row.id}"
             enqueue(db, MIRROR_ONE, {"interactionId": row.id}, key=key)
+    if genesys is not None:  # the AI scores Genesys transcripts against the Genesys form
+        enqueue_ai_scores(db, sess, settings)
     return sess
+
+
+def enqueue_ai_scores(db: Session, sess: CalibrationSession, settings: Settings) -> int:
+    """One AI-scoring job per interaction and AI panelist, when ``QM_LLM_*`` is configured."""
+    if not (settings.llm_base_url and settings.llm_model):
+        return 0  # no automated scoring: the AI's scores stay missing, like an absent panelist
+    ais = [p.evaluator_id for p in sess.panel if p.kind == "ai"]
+    for row in sess.interactions:
+        for evaluator in ais:
+            payload = {"sessionId": sess.id, "interactionId": row.id, "evaluatorId": evaluator}
+            enqueue(db, AI_SCORE, payload, key=f"calibration.ai:{sess.id}:{row.id}:{evaluator}")
+    return len(ais) * len(sess.interactions)
 
 
 def _interactions(

@@ -33,14 +33,10 @@ def _skip(row: ScoringRequest, reason: str) -> dict[str, Any]:
     return {"status": "skipped", "reason": reason}
 
 
-def _transcript(ctx: JobContext, row: ScoringRequest, api: Any) -> Transcript | None:
-    inline = ctx.payload.get("transcript")
+def load_transcript(api: Any, conversation_id: str, communication_id: str = "") -> Transcript:
+    """A conversation's transcript from Genesys; ``RetryLater`` while it is not ready yet."""
     try:
-        if inline is not None:
-            return parse_document(inline)
-        if api is None:
-            return None
-        return fetch_transcript(api, row.conversation_id, row.communication_id)
+        return fetch_transcript(api, conversation_id, communication_id)
     except GenesysNotFound as exc:
         # The transcript is not there yet (still processing): try later, then dead-letter.
         raise RetryLater(f"transcript not available: {exc}") from exc
@@ -50,16 +46,34 @@ def _transcript(ctx: JobContext, row: ScoringRequest, api: Any) -> Transcript | 
         raise PermanentFailure(f"unreadable transcript: {exc}") from exc
 
 
-def _scorecard(ctx: JobContext, api: Any) -> Scorecard:
+def _transcript(ctx: JobContext, row: ScoringRequest, api: Any) -> Transcript | None:
+    inline = ctx.payload.get("transcript")
+    if inline is not None:
+        try:
+            return parse_document(inline)
+        except TranscriptError as exc:
+            raise PermanentFailure(f"unreadable transcript: {exc}") from exc
+    if api is None:
+        return None
+    return load_transcript(api, row.conversation_id, row.communication_id)
+
+
+def load_scorecard(ref: str, api: Any) -> Scorecard:
+    """The scorecard ``ref`` names (``genesys:<formId>`` or a YAML path), as a job sees it."""
     try:
-        return current_scorecard(ctx.settings.scoring_scorecard, api)
+        return current_scorecard(ref, api)
     except GenesysUnavailable as exc:
         raise RetryLater(str(exc), exc.retry_after) from exc
     except (ScorecardError, GenesysNotFound) as exc:
         raise PermanentFailure(f"scorecard unavailable: {exc}") from exc
 
 
-def _last_attempt(ctx: JobContext) -> bool:
+def _scorecard(ctx: JobContext, api: Any) -> Scorecard:
+    return load_scorecard(ctx.settings.scoring_scorecard, api)
+
+
+def last_attempt(ctx: JobContext) -> bool:
+    """Whether this is the job's final attempt (after it, a RetryLater dead-letters)."""
     return ctx.attempt >= jobs.get(ctx.session, job_id=ctx.job_id).max_attempts
 
 
@@ -70,7 +84,7 @@ def _score(ctx: JobContext, row: ScoringRequest, transcript: Transcript, card: S
         ctx.app.extensions.get("llm"),
         engine.EngineConfig.from_settings(ctx.settings),
     )
-    if result.retryable and not _last_attempt(ctx):
+    if result.retryable and not last_attempt(ctx):
         # The runner rolls this attempt back; the next one starts clean.
         raise RetryLater("the LLM is unavailable")
     service.record(ctx.session, row, card, result)
