@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from service.db import get_session
 from service.errors import BadRequest, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,8 +80,10 @@ def parse_query(model: type[M]) -> M:
 
 
 def respond(result: BaseModel | dict[str, Any] | list[Any], status: int = 200) -> Response:
-    """Commit the request's work, then serialize the answer."""
-    get_session().commit()
+    """Commit the request's work (if it opened a transaction), then serialize the answer."""
+    session = g.get("qm_session")
+    if session is not None and session.in_transaction():
+        session.commit()
     body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
     resp = jsonify(body)
     resp.status_code = status

@@ -66,6 +66,8 @@ def init_request_logging(app: Flask) -> None:
     @app.after_request
     def _log(resp: Response) -> Response:
         resp.headers["ININ-Correlation-Id"] = g.get("correlation_id", "")
+        if not log.isEnabledFor(logging.INFO):
+            return resp
         log.info(
             "%s %s %s",
             request.method,
