@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TextIO
 
 import click
 
@@ -25,10 +26,10 @@ def calibration() -> None:
     show_default=True,
     help="Krippendorff's alpha level of measurement.",
 )
-def agreement(file: click.utils.LazyFile, level: str) -> None:
+def agreement(file: TextIO, level: str) -> None:
     """Print agreement statistics of FILE.csv (columns unit,rater,score) as JSON."""
     try:
-        report = agreement_report(read_rows(file), level)  # type: ignore[arg-type]
+        report = agreement_report(read_rows(file), level)
     except AgreementInputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
