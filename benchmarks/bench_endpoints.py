@@ -25,8 +25,8 @@ from benchmarks._harness import (
     database,
     gunicorn,
     open_loop,
+    raw_post,
     service_env,
-    session,
     wrk,
 )
 
@@ -58,7 +58,6 @@ def bench_assign(rate: float, seconds: int, workers: int, threads: int) -> dict[
         database("postgresql") as url,
         gunicorn("service:create_app()", service_env(url), workers, threads) as base,
     ):
-        endpoint = base + "/data-actions/assign-coaching"
 
         def send(i: int) -> int:
             body = {
@@ -69,10 +68,10 @@ def bench_assign(rate: float, seconds: int, workers: int, threads: int) -> dict[
                 "percentage": 61.5,
                 "evaluationDate": "2026-11-20T10:00:00Z",
             }
-            resp = session().post(endpoint, json=body, timeout=10)
-            if resp.status_code == 200 and resp.json()["decision"] != "assigned":
+            status, raw = raw_post(base, "/data-actions/assign-coaching", json.dumps(body).encode())
+            if status == 200 and json.loads(raw)["decision"] != "assigned":
                 return 599
-            return resp.status_code
+            return status
 
         for i in range(50):  # warm the pools
             send(-i - 1)
