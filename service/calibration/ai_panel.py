@@ -16,6 +16,7 @@ from service.calibration.models import CalibrationInteraction, CalibrationSessio
 from service.calibration.schemas import AnswerIn, ScoreIn
 from service.db import utcnow
 from service.errors import Conflict
+from service.genesys import get_genesys
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 from service.scoring import engine
 from service.scoring.jobs import last_attempt, load_scorecard, load_transcript
@@ -57,7 +58,7 @@ def _interaction(ctx: JobContext) -> CalibrationInteraction | None:
 
 
 def _score(ctx: JobContext, sess: CalibrationSession, conversation_id: str) -> ScoreResult:
-    api = ctx.app.extensions.get("genesys")
+    api = get_genesys(ctx.app)
     if api is None:
         raise PermanentFailure("Genesys is not configured: no transcript or form to score with")
     transcript = load_transcript(api, conversation_id)

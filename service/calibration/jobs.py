@@ -7,6 +7,7 @@ from typing import Any
 
 from service.calibration.models import CalibrationInteraction
 from service.calibration.sources import calibration_body
+from service.genesys import get_genesys
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 
@@ -18,7 +19,7 @@ log = logging.getLogger("qmloop.calibration")
 @job_handler(MIRROR_ONE)
 def mirror_one(ctx: JobContext) -> dict[str, Any]:
     """Create the Genesys calibration of one interaction, once (one job per interaction)."""
-    genesys = ctx.app.extensions.get("genesys")
+    genesys = get_genesys(ctx.app)
     if genesys is None:
         raise PermanentFailure("Genesys is not configured")
     interaction = ctx.session.get(CalibrationInteraction, ctx.payload["interactionId"])

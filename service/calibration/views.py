@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
@@ -32,6 +32,7 @@ from service.calibration.schemas import (
 )
 from service.db import get_session, utcnow
 from service.errors import InvalidInput
+from service.genesys import get_genesys
 
 bp = Blueprint("calibration", __name__, template_folder="templates")
 BASE = "/api/v1/calibration"
@@ -39,7 +40,7 @@ BASE = "/api/v1/calibration"
 
 def genesys_api() -> Any:
     """The app's Genesys client, or None when Genesys is not configured."""
-    return current_app.extensions.get("genesys")
+    return get_genesys()
 
 
 def session_out(sess: CalibrationSession) -> SessionOut:

@@ -12,6 +12,7 @@ from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.coaching.schemas import TargetOptions
 from service.coaching.targets import TARGETS, TargetContext, archive_workitem
 from service.db import utcnow
+from service.genesys import get_genesys
 from service.genesys.api import GenesysApi, GenesysError, GenesysUnavailable
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 
@@ -20,8 +21,7 @@ log = logging.getLogger(__name__)
 
 def genesys_of(app: Flask) -> GenesysApi | None:
     """The app's Genesys client, or None when Genesys is not configured."""
-    api: GenesysApi | None = app.extensions.get("genesys")
-    return api
+    return get_genesys(app)
 
 
 def _upstream(exc: Exception) -> Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action as declare
@@ -33,6 +33,7 @@ from service.coaching.schemas import (
 )
 from service.db import get_session
 from service.errors import BadRequest, Forbidden
+from service.genesys import get_genesys
 from service.genesys.api import GenesysApi
 from service.settings import Settings
 
@@ -40,8 +41,7 @@ bp = Blueprint("coaching", __name__)
 
 
 def _genesys() -> GenesysApi | None:
-    api: GenesysApi | None = current_app.extensions.get("genesys")
-    return api
+    return get_genesys()
 
 
 def _settings() -> Settings:
@@ -69,14 +69,15 @@ def normalize_score(body: NormalizeScoreIn) -> NormalizeScoreOut:
 def weakest_section(body: WeakestSectionIn) -> WeakestSectionOut:
     """The lowest-scoring section of an evaluation and its coaching module."""
     _staff()
+    settings = _settings()
     return triage.weakest_section(
         get_session(),
-        settings=_settings(),
+        settings=settings,
         genesys=_genesys(),
         conversation_id=body.conversationId,
         evaluation_id=body.evaluationId,
         evaluation=body.evaluation,
-        genesys_budget=_settings().coaching_genesys_budget_seconds,
+        genesys_budget=settings.coaching_genesys_budget_seconds,
     )
 
 
@@ -126,14 +127,15 @@ def assign_coaching(body: AssignCoachingIn) -> AssignCoachingOut:
 def triage_evaluation(body: TriageEvaluationIn) -> TriageEvaluationOut:
     """Fetch, score and assign one evaluation; ``queued`` when Genesys is busy."""
     _staff()
+    settings = _settings()
     res = triage.triage_evaluation(
         get_session(),
-        settings=_settings(),
+        settings=settings,
         genesys=_genesys(),
         evaluation_id=body.evaluationId,
         conversation_id=body.conversationId,
         status=body.status,
-        genesys_budget=_settings().coaching_genesys_budget_seconds,
+        genesys_budget=settings.coaching_genesys_budget_seconds,
     )
     return TriageEvaluationOut(
         decision=res.decision,

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from service.genesys import get_genesys
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
 from service.jobs import service as jobs
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
@@ -96,7 +97,7 @@ def score_job(ctx: JobContext) -> dict[str, Any]:
     row = _row(ctx)
     if row.status != "queued":
         return {"status": row.status}  # a replayed job: the work is done
-    api = ctx.app.extensions.get("genesys")
+    api = get_genesys(ctx.app)
     transcript = _transcript(ctx, row, api)
     if transcript is None:
         return _skip(row, "no_transcript_source")
@@ -135,7 +136,7 @@ def writeback_job(ctx: JobContext) -> dict[str, Any]:
     row = _row(ctx)
     if row.status != "scored":
         return {"status": row.status}
-    api = ctx.app.extensions.get("genesys")
+    api = get_genesys(ctx.app)
     evaluator = ctx.settings.genesys_service_user_id
     if api is None or not evaluator or not row.agent_id:
         row.reason = "writeback_skipped: no Genesys, service user or agent id"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action, parse_body, respond, route
 from service.auth.views import current_principal
 from service.db import get_session
 from service.errors import Forbidden, InvalidInput
+from service.genesys import get_genesys
 from service.scoring import registry, service
 from service.scoring.schemas import (
     InteractionIn,
@@ -44,7 +45,7 @@ def score_transcript(body: ScoreTranscriptIn) -> ScoreTranscriptOut:
         get_session(),
         body=InteractionIn.model_validate(body.model_dump()),
         settings=get_settings(),
-        api=current_app.extensions.get("genesys"),
+        api=get_genesys(),
         source="data_action",
     )
 
@@ -85,7 +86,7 @@ def scoring_event() -> Response:
         get_session(),
         body=_flatten(event),
         settings=get_settings(),
-        api=current_app.extensions.get("genesys"),
+        api=get_genesys(),
         source="event",
         transcript=event.transcript,
     )
