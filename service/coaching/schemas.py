@@ -233,22 +233,73 @@ class AssignmentStatusIn(Input):
 
 
 class EventRef(Input):
-    id: str = Field(default="", max_length=128)
+    """A reference in an event: ``{"id"}`` (users also carry ``displayName``)."""
+
+    id: str | None = Field(default=None, max_length=128)
+    displayName: str | None = Field(default=None, max_length=512)
+
+
+class EventScoringSet(Input):
+    """``scoringSet`` of the topic: integer totals."""
+
+    totalScore: int | None = None
+    totalCriticalScore: int | None = None
+
+
+class EventSource(Input):
+    """``evaluationSource`` of the topic."""
+
+    evaluationSourceType: str | None = Field(default=None, max_length=64)
+    evaluationSourceId: str | None = Field(default=None, max_length=128)
+    evaluationSourceName: str | None = Field(default=None, max_length=512)
+
+
+OPT_TEXT = Field(default=None, max_length=128)
 
 
 class EvaluationEventIn(Input):
-    """The ``v2.quality.evaluations`` event body (top-level primitives plus ``agent``)."""
+    """The ``v2.quality.evaluations`` event body, every field of the SDK's topic model
+    ``EvaluationQualityV2TopicEvaluationV2`` with its declared type (all but ``id``,
+    ``conversationId`` and ``status`` may be absent or null).
+    """
 
     id: Id = ID_FIELD
     conversationId: Id = ID_FIELD
     status: str = Field(min_length=1, max_length=32)
-    evaluationFormId: str = Field(default="", max_length=128)
-    previousStatus: str = Field(default="", max_length=32)
-    eventType: str = Field(default="", max_length=64)
-    rescore: bool = False
-    disputeCount: int = Field(default=0, ge=0)
-    version: str = Field(default="", max_length=64)
     agent: EventRef | None = None
+    evaluator: EventRef | None = None
+    eventTime: datetime | None = None
+    evaluationFormId: str | None = OPT_TEXT
+    formName: str | None = Field(default=None, max_length=512)
+    scoringSet: EventScoringSet | None = None
+    contextId: str | None = OPT_TEXT
+    agentHasRead: bool | None = None
+    releaseDate: datetime | None = None
+    assignedDate: datetime | None = None
+    changedDate: datetime | None = None
+    eventType: str | None = Field(default=None, max_length=64)
+    resourceId: str | None = OPT_TEXT
+    resourceType: str | None = Field(default=None, max_length=64)
+    divisionIds: list[str] | None = Field(default=None, max_length=1000)
+    rescore: bool | None = None
+    conversationDate: datetime | None = None
+    mediaType: list[str] | None = Field(default=None, max_length=100)
+    calibration: EventRef | None = None
+    evaluationSource: EventSource | None = None
+    assigneeUserId: str | None = OPT_TEXT
+    previousAssigneeUserId: str | None = OPT_TEXT
+    assigneeApplicable: bool | None = None
+    evaluationContextId: str | None = OPT_TEXT
+    disputeCount: int | None = Field(default=None, ge=0)
+    version: int | None = Field(default=None, ge=0)
+    previousStatus: str | None = Field(default=None, max_length=32)
+    declinedReview: bool | None = None
+    retractedEvaluation: EventRef | None = None
+    rescoreCount: int | None = Field(default=None, ge=0)
+    evaluatorCommentHasUpdated: bool | None = None
+    agentCommentHasUpdated: bool | None = None
+    previousRescoreCount: int | None = Field(default=None, ge=0)
+    previousEvaluatorUserId: str | None = OPT_TEXT
 
 
 class EventOut(Output):
