@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
-from service.settings import Settings
+from service.settings import Settings, settings_error_lines
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment; a local credential is made once for the embedded setup."""
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:  # one line per bad setting, not a traceback
+        raise click.ClickException("; ".join(settings_error_lines(exc))) from None
     if (
         settings.client_id
         and settings.client_secret.get_secret_value()

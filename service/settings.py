@@ -8,28 +8,65 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Genesys Cloud regions and their API hosts (the SDK's list of region hosts).
+# Genesys Cloud regions and their API hosts: the SDK's ``PureCloudRegionHosts``, by its names.
 GENESYS_REGIONS: dict[str, str] = {
     "us_east_1": "api.mypurecloud.com",
     "us_east_2": "api.use2.us-gov-pure.cloud",
     "us_west_2": "api.usw2.pure.cloud",
     "ca_central_1": "api.cac1.pure.cloud",
     "sa_east_1": "api.sae1.pure.cloud",
+    "mx_central_1": "api.mxc1.pure.cloud",
     "eu_central_1": "api.mypurecloud.de",
     "eu_central_2": "api.euc2.pure.cloud",
     "eu_west_1": "api.mypurecloud.ie",
     "eu_west_2": "api.euw2.pure.cloud",
+    "eusc_de_east_1": "api.edee1.eusc-pure.cloud",
     "ap_south_1": "api.aps1.pure.cloud",
     "ap_northeast_1": "api.mypurecloud.jp",
     "ap_northeast_2": "api.apne2.pure.cloud",
     "ap_northeast_3": "api.apne3.pure.cloud",
+    "ap_southeast_1": "api.apse1.pure.cloud",
     "ap_southeast_2": "api.mypurecloud.com.au",
     "me_central_1": "api.mec1.pure.cloud",
-    "us_east_1_fedramp": "api.use2.us-gov-pure.cloud",
 }
+
+
+def _region_spellings() -> dict[str, str]:
+    """Every spelling Genesys uses for a region, mapped to its SDK name.
+
+    The SDK says ``eu_west_1``, the Terraform provider and CLI ``eu-west-1``, the client app
+    SDKs and most docs the domain ``mypurecloud.ie``, and the API host is ``api.mypurecloud.ie``.
+    """
+    out: dict[str, str] = {}
+    for name, host in GENESYS_REGIONS.items():
+        domain = host.removeprefix("api.")
+        for spelling in (name, name.replace("_", "-"), domain, host):
+            out[spelling] = name
+    return out
+
+
+REGION_SPELLINGS = _region_spellings()
+
+
+def region_name(value: str) -> str | None:
+    """The SDK region name of any Genesys spelling (case, scheme and a trailing ``/`` ignored)."""
+    text = value.strip().lower().removesuffix("/")
+    text = text.split("://", 1)[-1]
+    return REGION_SPELLINGS.get(text)
+
+
+def settings_error_lines(exc: ValidationError) -> list[str]:
+    """One line per invalid setting: ``QM_NAME: message`` (pydantic's own text is multi-line)."""
+    lines = []
+    for error in exc.errors():
+        name = "QM_" + "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return lines
+
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -217,10 +254,29 @@ class Settings(BaseSettings):
         """Delays between job attempts, in seconds."""
         return [float(part) for part in self.job_backoff_seconds]
 
+    @field_validator("genesys_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        """Any Genesys spelling of a region, as its SDK name; an unknown one stops start-up."""
+        if not value.strip():
+            return ""
+        name = region_name(value)
+        if name is None:
+            valid = ", ".join(GENESYS_REGIONS)
+            raise ValueError(
+                f"QM_GENESYS_REGION {value.strip()!r} is not a Genesys Cloud region; use one of "
+                f"{valid} (or the same with '-', or the region's domain, e.g. mypurecloud.ie)"
+            )
+        return name
+
     @property
     def genesys_base_url(self) -> str:
         """The Platform API base URL, or empty when Genesys is not configured."""
-        host = self.genesys_api_host or GENESYS_REGIONS.get(self.genesys_region, "")
+        host = self.genesys_api_host.strip()
+        named = region_name(host) if host and "://" not in host else None
+        if named:
+            host = GENESYS_REGIONS[named]  # "mypurecloud.ie" or "eu-west-1" name a region
+        host = host or GENESYS_REGIONS.get(self.genesys_region, "")
         if not host:
             return ""
         return host if "://" in host else "https://" + host
