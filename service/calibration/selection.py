@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.calibration.rules import r4
+from service.genesys.formats import genesys_interval
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,8 @@ def select(
 def details_query(now: datetime, days: int, page: int, page_size: int = 100) -> dict[str, Any]:
     """The body of ``POST /api/v2/analytics/conversations/details/query`` for one page."""
     start = now - timedelta(days=days)
-    fmt = "%Y-%m-%dT%H:%M:%S.000Z"
     return {
-        "interval": f"{start.strftime(fmt)}/{now.strftime(fmt)}",
+        "interval": genesys_interval(start, now),
         "order": "asc",
         "orderBy": "conversationStart",
         "paging": {"pageSize": page_size, "pageNumber": page},

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import requests
@@ -25,6 +25,12 @@ from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.coaching.schemas import TargetOptions
 from service.db import utcnow
 from service.genesys.api import GenesysApi, GenesysError, GenesysNotFound
+from service.genesys.formats import (
+    DATETIME_PATTERN,
+    end_of_day,
+    genesys_datetime,
+    genesys_interval,
+)
 from service.jobs.registry import PermanentFailure, RetryLater
 from service.settings import Settings
 
@@ -54,10 +60,6 @@ def _api(ctx: TargetContext) -> GenesysApi:
         # Decided at assignment time; reaching here means Genesys was switched off since.
         raise PermanentFailure("Genesys is not configured for a genesys_* target")
     return ctx.genesys
-
-
-def _due_iso(day: date) -> str:
-    return f"{day.isoformat()}T23:59:59.000Z"
 
 
 def _marker(evaluation_id: str) -> str:
@@ -92,7 +94,7 @@ class WorkitemTarget:
             "name": f"Coaching: {assignment.section_name or assignment.section_id}"[:256],
             "typeId": ctx.options.workitem_type_id or ctx.settings.coaching_workitem_type_id,
             "assigneeId": assignment.agent_id,
-            "dateDue": _due_iso(assignment.due_date),
+            "dateDue": end_of_day(assignment.due_date),
             "externalTag": assignment.evaluation_id,
             "description": (_describe(assignment) + " " + _marker(assignment.evaluation_id))[:512],
         }
@@ -112,17 +114,29 @@ class LearningTarget:
         body = {
             "moduleId": assignment.module_id,
             "userId": assignment.agent_id,
-            "recommendedCompletionDate": _due_iso(assignment.due_date),
+            "recommendedCompletionDate": end_of_day(assignment.due_date),
             "addToSchedule": ctx.options.add_to_schedule,
         }
         return str(api.create_learning_assignment(body).get("id", ""))
+
+
+def _slot_start(slot: dict[str, Any]) -> str:
+    """A suggested slot's start as sent back on create: as is when already in the documented
+    format, else re-written in it (a slot computed elsewhere may carry ``+00:00``)."""
+    text = str(slot.get("dateStart") or "")
+    if DATETIME_PATTERN.match(text):
+        return text
+    try:
+        return genesys_datetime(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return text  # not a date-time at all: let Genesys refuse it (a 4xx tries the next slot)
 
 
 class AppointmentTarget:
     """A Genesys coaching appointment in the best free slot before the due date."""
 
     def _existing(self, api: GenesysApi, a: CoachingAssignment, now: datetime) -> str:
-        interval = f"{(now - timedelta(days=7)).date()}/{(now + timedelta(weeks=6)).date()}"
+        interval = genesys_interval(now - timedelta(days=7), now + timedelta(weeks=6))
         try:
             page = api.request(
                 "GET",
@@ -145,7 +159,7 @@ class AppointmentTarget:
         end = max(datetime.combine(a.due_date, datetime.min.time(), now.tzinfo), start)
         end = min(end + timedelta(days=1), now + timedelta(weeks=6))
         query: dict[str, Any] = {
-            "interval": f"{start.isoformat()}/{end.isoformat()}",
+            "interval": genesys_interval(start, end),
             "lengthInMinutes": ctx.options.appointment_minutes,
             "attendeeIds": [a.agent_id],
         }
@@ -159,7 +173,7 @@ class AppointmentTarget:
         body: dict[str, Any] = {
             "name": f"Coaching: {a.section_name or a.section_id}"[:200],
             "description": _describe(a) + " " + _marker(a.evaluation_id),
-            "dateStart": slot.get("dateStart"),
+            "dateStart": _slot_start(slot),
             "lengthInMinutes": slot.get("lengthInMinutes") or ctx.options.appointment_minutes,
             "attendeeIds": [a.agent_id],
             "conversationIds": [a.conversation_id] if a.conversation_id else [],

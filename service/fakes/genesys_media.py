@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys import FakeError, fake
-from service.fakes.genesys_routes import body, not_found, parse_time, public
+from service.fakes.genesys import fake
+from service.fakes.genesys_routes import body, not_found, parse_interval, parse_time, public
 
 Json = dict[str, Any]
 media_bp = Blueprint("fake_media", __name__)
@@ -179,10 +179,7 @@ def _row(conv: Json) -> Json:
 def conversation_details() -> Response:
     """Conversations in ``interval`` matching segment/session/conversation filters, paged."""
     data = body()
-    try:
-        first, last = (parse_time(p, "interval") for p in str(data["interval"]).split("/"))
-    except (KeyError, ValueError):
-        raise FakeError(400, "bad.request", "interval must be start/end (ISO-8601)") from None
+    first, last = parse_interval(data.get("interval"))
     filters = [
         flt
         for key in ("segmentFilters", "sessionFilters", "conversationFilters")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from service.fakes.genesys import FakeError, fake
 from service.fakes.genesys_org import evaluation_json, iso
 from service.fakes.genesys_scoring import AnswerError, score
+from service.genesys.formats import parse_genesys_datetime
 
 Json = dict[str, Any]
 api_bp = Blueprint("fake_api", __name__, url_prefix="/api/v2")
@@ -34,12 +35,34 @@ def now() -> datetime:
 
 
 def parse_time(value: Any, field: str) -> datetime:
-    """An ISO 8601 timestamp from a request body, or a 400 naming the field."""
+    """A date-time in the documented ``yyyy-MM-ddTHH:mm:ss[.mmm]Z`` form, or a 400 naming the field.
+
+    As strict as the API documents: no date-only values, no offsets, no microseconds.
+    """
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parse_genesys_datetime(value)
     except ValueError:
-        raise FakeError(400, "bad.request", f"{field} must be an ISO-8601 date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        raise FakeError(
+            400, "bad.request", f"{field} must be an ISO-8601 date-time yyyy-MM-ddTHH:mm:ss[.mmm]Z"
+        ) from None
+
+
+def parse_interval(value: Any, field: str = "interval") -> tuple[datetime, datetime]:
+    """``start/end`` date-times (the documented example ``YYYY-MM-DDThh:mm:ss/...``, UTC, or
+    with ``[.mmm]Z``), start before end; anything else is a 400 naming the field.
+    """
+    parts = value.split("/") if isinstance(value, str) else []
+    try:
+        first, last = (parse_genesys_datetime(p if p.endswith("Z") else p + "Z") for p in parts)
+    except ValueError:
+        raise FakeError(
+            400,
+            "bad.request",
+            f"{field} must be an ISO-8601 interval: two yyyy-MM-ddTHH:mm:ss[.mmm]Z joined by /",
+        ) from None
+    if last <= first:
+        raise FakeError(400, "bad.request", f"{field} must end after it starts")
+    return first, last
 
 
 def ref_id(value: Any) -> str:

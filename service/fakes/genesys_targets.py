@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from service.fakes.genesys import FakeError, fake
 from service.fakes.genesys_org import iso
-from service.fakes.genesys_routes import body, not_found, now, page, parse_time
+from service.fakes.genesys_routes import body, not_found, now, page, parse_interval, parse_time
 
 Json = dict[str, Any]
 targets_bp = Blueprint("fake_targets", __name__, url_prefix="/api/v2")
@@ -85,6 +85,8 @@ def list_learning_assignments() -> Response:
 
 # ---------------------------------------------------------------------- workitems
 
+WORKITEM_MAX_AHEAD = timedelta(days=365)
+
 
 def _check_workitem(data: Json) -> Json:
     name = data.get("name")
@@ -98,6 +100,12 @@ def _check_workitem(data: Json) -> Json:
         raise FakeError(400, "bad.request", "description must be at most 512 characters")
     if data.get("assigneeId"):
         _active_user(str(data["assigneeId"]), "assigneeId")
+    for field in ("dateDue", "dateExpiry"):
+        if (
+            data.get(field) is not None
+            and parse_time(data[field], field) > now() + WORKITEM_MAX_AHEAD
+        ):
+            raise FakeError(400, "bad.request", f"{field} cannot be more than 365 days ahead")
     return worktype
 
 
@@ -260,7 +268,8 @@ def list_appointments() -> Response:
     users = {u for u in request.args.get("userIds", "").split(",") if u}
     if not users:
         raise FakeError(400, "bad.request", "userIds is required")
-    window = _interval(request.args.get("interval", ""))
+    text = request.args.get("interval", "")
+    window = parse_interval(text) if text else None
     with fake().lock:
         found = [
             a for a in fake().appointments.values() if users & _people_of(a) and _inside(a, window)
@@ -274,16 +283,6 @@ def list_appointments() -> Response:
             "pageCount": 1,
         }
     )
-
-
-def _interval(text: str) -> tuple[datetime, datetime] | None:
-    if not text:
-        return None
-    try:
-        first, last = (parse_time(p, "interval") for p in text.split("/"))
-    except ValueError:
-        raise FakeError(400, "bad.request", "interval must be start/end") from None
-    return first, last
 
 
 def _inside(appointment: Json, window: tuple[datetime, datetime] | None) -> bool:
@@ -306,10 +305,7 @@ def query_slots() -> Response:
     length = int(data.get("lengthInMinutes") or 30)
     if length % 15 or not 15 <= length <= 60:
         raise FakeError(400, "bad.request", "lengthInMinutes must be 15, 30, 45 or 60")
-    try:
-        first, last = (parse_time(p, "interval") for p in str(data["interval"]).split("/"))
-    except (KeyError, ValueError):
-        raise FakeError(400, "bad.request", "interval must be start/end") from None
+    first, last = parse_interval(data.get("interval"))
     people = {str(p) for p in (data.get("attendeeIds") or []) + (data.get("facilitatorIds") or [])}
     slots: list[Json] = []
     cursor = first.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

@@ -16,6 +16,7 @@ from service.fakes.genesys import FakeGenesys
 from service.fakes.genesys_org import build_org
 from service.genesys.api import GenesysError
 from service.genesys.client import GenesysClient
+from service.genesys.formats import genesys_interval
 
 
 def test_org_is_deterministic_per_seed() -> None:
@@ -102,7 +103,7 @@ def test_calibration_round_trip(fake: FakeGenesys, gclient: GenesysClient) -> No
 
 def _interval(days: int = 40) -> str:
     now = datetime.now(UTC)
-    return f"{(now - timedelta(days=days)).isoformat()}/{(now + timedelta(days=1)).isoformat()}"
+    return genesys_interval(now - timedelta(days=days), now + timedelta(days=1))
 
 
 def test_analytics_filters_media_and_talk_time(fake: FakeGenesys, gclient: GenesysClient) -> None:
@@ -146,7 +147,7 @@ def test_schedule_slots_avoid_booked_time(fake: FakeGenesys, gclient: GenesysCli
     agent = fake.org.agents[0]
     day = (datetime.now(UTC) + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
     body = {
-        "interval": f"{day.isoformat()}/{(day + timedelta(days=1)).isoformat()}",
+        "interval": genesys_interval(day, day + timedelta(days=1)),
         "lengthInMinutes": 30,
         "attendeeIds": [agent],
     }

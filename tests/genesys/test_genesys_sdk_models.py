@@ -18,6 +18,7 @@ sdk = pytest.importorskip("PureCloudPlatformClientV2")
 
 from service.fakes.genesys import FakeGenesys, error_body  # noqa: E402
 from service.genesys.client import GenesysClient  # noqa: E402
+from service.genesys.formats import genesys_datetime, genesys_interval  # noqa: E402
 
 _PRIMITIVES = {"str", "int", "float", "bool", "date", "datetime", "object", "LocalDateTime"}
 
@@ -192,7 +193,7 @@ def test_created_objects(org: Any, gclient: GenesysClient) -> None:
         json={"filters": [{"name": "externalTag", "operator": "EQ", "values": ["ev-1"]}]},
     )
     assert check(found, "WorkitemPostQueryEntityListing").entities[0].id == item["id"]
-    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    start = genesys_datetime(datetime.now(UTC) + timedelta(days=2))
     appointment = gclient.create_coaching_appointment(
         {
             "name": "Coaching",
@@ -208,7 +209,7 @@ def test_created_objects(org: Any, gclient: GenesysClient) -> None:
     day = datetime.now(UTC) + timedelta(days=3)
     slots = gclient.query_schedule_slots(
         {
-            "interval": f"{day.isoformat()}/{(day + timedelta(days=1)).isoformat()}",
+            "interval": genesys_interval(day, day + timedelta(days=1)),
             "lengthInMinutes": 30,
             "attendeeIds": [agent],
         }
@@ -253,7 +254,7 @@ def test_analytics_details_query(org: Any, gclient: GenesysClient) -> None:
     now = datetime.now(UTC)
     page = gclient.query_conversation_details(
         {
-            "interval": f"{(now - timedelta(days=40)).isoformat()}/{now.isoformat()}",
+            "interval": genesys_interval(now - timedelta(days=40), now),
             "paging": {"pageSize": 50, "pageNumber": 1},
         }
     )
