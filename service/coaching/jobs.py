@@ -6,14 +6,16 @@ import logging
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
-from service.coaching import service, triage
+from service.coaching import rules, service, triage, withdraw
 from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.coaching.schemas import TargetOptions
 from service.coaching.targets import TARGETS, TargetContext, archive_workitem
 from service.db import utcnow
 from service.genesys import get_genesys
 from service.genesys.api import GenesysApi, GenesysError, GenesysUnavailable
+from service.jobs.models import Job
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,42 @@ def run_deliver(ctx: JobContext) -> dict[str, Any]:
     a.delivery_error = None
     log.info("coaching %s delivered to %s as %r", a.id, a.target, external_id)
     return {"state": "delivered", "target": a.target, "externalId": external_id}
+
+
+@job_handler("coaching.withdraw")
+def run_withdraw(ctx: JobContext) -> dict[str, Any]:
+    """Settle a withdrawn evaluation's assignment with its target: remove or flag."""
+    a = ctx.session.get(CoachingAssignment, ctx.payload["assignment_id"])
+    if a is None:
+        raise PermanentFailure("assignment not found")
+    reason = ctx.payload.get("reason", "")
+    if a.delivery_state == "pending":
+        delivery = ctx.session.scalar(
+            select(Job).where(Job.idempotency_key == rules.delivery_job_key(a.id))
+        )
+        if delivery is not None and delivery.state not in ("done", "dead"):
+            raise RetryLater("the delivery is still running", retry_after=30)
+        withdraw.cancel(a, reason, utcnow())  # never delivered: nothing outside to remove
+        return {"action": "cancel"}
+    if a.delivery_state != "delivered" or not a.external_id:
+        withdraw.cancel(a, reason, utcnow())
+        return {"action": "cancel"}
+    target_ctx = TargetContext(
+        ctx.settings,
+        genesys_of(ctx.app),
+        TargetOptions.model_validate(a.target_options or {}),
+        reason,
+    )
+    try:
+        started = TARGETS[a.target].withdraw(a, target_ctx)
+    except (GenesysUnavailable, GenesysError) as exc:
+        raise _upstream(exc) from exc
+    if started:
+        withdraw.flag(a, reason, utcnow())
+        return {"action": "flag", "externalId": a.external_id}
+    withdraw.cancel(a, reason, utcnow())
+    a.delivery_error = None
+    return {"action": "cancel", "removed": a.external_id}
 
 
 @job_handler("coaching.archive")

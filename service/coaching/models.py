@@ -1,8 +1,8 @@
 """Coaching tables: policies, assignments, per-agent lock rows, archive tasks, processed events.
 
-The rules that must hold under concurrency live in the schema: one assignment per evaluation,
-at most one open assignment per (agent, section), one archive task per evaluation, one row per
-processed event version.
+The rules that must hold under concurrency live in the schema: one assignment per evaluation
+version, at most one open assignment per (agent, section), one archive task per evaluation, one
+row per processed event version.
 """
 
 from __future__ import annotations
@@ -59,10 +59,14 @@ class CoachingAssignment(Base):
             sqlite_where=text("status = 'open'"),
         ),
         Index("ix_coaching_assignments_agent_created", "agent_id", "created_at"),
+        UniqueConstraint("evaluation_id", "evaluation_version"),
     )
 
     id: Mapped[str] = id_column()
-    evaluation_id: Mapped[str] = mapped_column(String(128), unique=True)
+    evaluation_id: Mapped[str] = mapped_column(String(128))
+    # The Genesys evaluation ``version`` (0 when the caller did not say): a re-scored version is
+    # coached on its own, and the assignment of the version it replaced is withdrawn.
+    evaluation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agent_id: Mapped[str] = mapped_column(String(128))
     conversation_id: Mapped[str] = mapped_column(String(128), default="")
     form_id: Mapped[str] = mapped_column(String(128), default="")
@@ -85,6 +89,13 @@ class CoachingAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when the agent starts working on it (the workspace's "In progress").
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Why it was closed by the system, e.g. ``evaluation_retracted`` ("" when closed by a person).
+    close_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Set for the supervisor when the evaluation behind a started assignment was withdrawn.
+    review_flag: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    flagged_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ArchiveTask(Base):

@@ -36,6 +36,9 @@ def list_assignments(
     for column, value in filters.items():
         if value:
             stmt = stmt.where(column == value)
+    if query.flagged is not None:
+        flagged = CoachingAssignment.review_flag != ""
+        stmt = stmt.where(flagged if query.flagged else ~flagged)
     return list(session.scalars(stmt.limit(query.limit)))
 
 
@@ -63,12 +66,17 @@ def get(session: Session, *, assignment_id: str, principal: Principal) -> Coachi
 def set_status(
     session: Session, *, assignment_id: str, status: str, principal: Principal
 ) -> CoachingAssignment:
-    """Complete or cancel an open assignment; raises ``NotFound``/``Forbidden``/``Conflict``."""
+    """Start, complete or cancel an open assignment (starting twice is a no-op); raises
+    ``NotFound``/``Forbidden``/``Conflict``."""
     a = get(session, assignment_id=assignment_id, principal=principal)
     if status == "cancelled" and not principal.is_staff:
         raise Forbidden("Only staff can cancel coaching.", code="cancel_forbidden")
     if a.status != "open":
         raise Conflict(f"Assignment {a.id} is already {a.status}.", code="assignment_closed")
+    if status == "started":
+        a.started_at = a.started_at or utcnow()
+        session.flush()
+        return a
     a.status = status
     a.closed_at = utcnow()
     session.flush()
@@ -103,6 +111,11 @@ def out(a: CoachingAssignment, job: Job | None = None) -> AssignmentOut:
         deliveryError=error,
         createdAt=a.created_at,
         closedAt=a.closed_at,
+        evaluationVersion=a.evaluation_version,
+        startedAt=a.started_at,
+        closeReason=a.close_reason,
+        reviewFlag=a.review_flag,
+        flaggedAt=a.flagged_at,
     )
 
 

@@ -299,7 +299,8 @@ def window_start(now: datetime, window: timedelta = CAP_WINDOW) -> datetime:
 
 
 def event_version(event: Mapping[str, Any]) -> str:
-    """The dedupe version of a ``v2.quality.evaluations`` event: status and dispute round."""
+    """The dedupe version of a ``v2.quality.evaluations`` event: status, dispute round, rescore,
+    the integer ``version`` and whether it is a deletion."""
     parts = [
         str(event.get("status") or "").lower(),
         str(event.get("disputeCount") or 0),
@@ -307,7 +308,63 @@ def event_version(event: Mapping[str, Any]) -> str:
     ]
     if event.get("version"):
         parts.append(str(event["version"]))
+    if str(event.get("eventType") or "").strip().lower() in DELETE_EVENT_TYPES:
+        parts.append("deleted")  # a deletion repeats the last state; it is an event of its own
     return ":".join(parts)
+
+
+# --- withdrawn evaluations -----------------------------------------------------------------
+
+RETRACTED, SUPERSEDED, DELETED = (
+    "evaluation_retracted",
+    "evaluation_superseded",
+    "evaluation_deleted",
+)
+DELETE_EVENT_TYPES = frozenset({"delete", "deleted"})
+
+# External states that mean the agent already started (or finished) the coaching: the SDK's
+# LearningAssignment.state, CoachingAppointmentResponse.status and Workitem.statusCategory.
+STARTED_STATES: dict[str, frozenset[str]] = {
+    "genesys_learning": frozenset({"inprogress", "completed", "notcompleted"}),
+    "genesys_coaching_appointment": frozenset({"inprogress", "completed"}),
+    "genesys_workitem": frozenset({"inprogress", "waiting", "closed"}),
+}
+
+
+def withdrawal(*, status: str, started: bool, target: str, delivery_state: str) -> str:
+    """What withdrawing its evaluation does to one assignment.
+
+    ``none``: already cancelled. ``flag``: the agent started or completed it, so a supervisor
+    decides (nothing is taken away silently). ``ask_target``: delivered to Genesys or an LMS,
+    whose own state says whether the agent started it (a job asks, then cancels or flags).
+    ``cancel``: nobody started it.
+    """
+    if status == "cancelled":
+        return "none"
+    if status == "completed" or started:
+        return "flag"
+    if target != "local" and delivery_state == "delivered":
+        return "ask_target"
+    return "cancel"
+
+
+def target_started(target: str, state: str) -> bool:
+    """True when a target's own state (case-insensitive) says the agent started the coaching."""
+    return state.strip().lower().replace("_", "") in STARTED_STATES.get(target, frozenset())
+
+
+def event_withdrawal(status: str, event_type: str) -> str:
+    """Why a ``v2.quality.evaluations`` event withdraws its own evaluation ("" when it does not)."""
+    if event_type.strip().lower() in DELETE_EVENT_TYPES:
+        return DELETED
+    if status.strip().lower() == "retracted":
+        return RETRACTED
+    return ""
+
+
+def withdraw_job_key(assignment_id: str) -> str:
+    """The idempotency key of an assignment's withdrawal job."""
+    return f"coaching.withdraw:{assignment_id}"
 
 
 def delivery_job_key(assignment_id: str) -> str:

@@ -213,6 +213,11 @@ class AssignmentOut(Output):
     deliveryError: str | None
     createdAt: datetime
     closedAt: datetime | None
+    evaluationVersion: int
+    startedAt: datetime | None
+    closeReason: str
+    reviewFlag: str
+    flaggedAt: datetime | None
 
 
 class AssignmentList(Output):
@@ -225,11 +230,16 @@ class AssignmentQuery(Input):
     sectionId: str = Field(default="", max_length=128)
     evaluationId: str = Field(default="", max_length=128)
     deliveryState: Literal["", "pending", "delivered", "failed", "local"] = ""
+    flagged: bool | None = Field(
+        default=None, description="true: only those flagged for the supervisor; false: none of them"
+    )
     limit: int = Field(default=100, ge=1, le=1000)
 
 
 class AssignmentStatusIn(Input):
-    status: Literal["completed", "cancelled"]
+    """``started`` marks an open assignment as begun (it stays open); the others close it."""
+
+    status: Literal["started", "completed", "cancelled"]
 
 
 class EventRef(Input):
@@ -303,7 +313,7 @@ class EvaluationEventIn(Input):
 
 
 class EventOut(Output):
-    decision: Literal["queued", "duplicate", "skipped"]
+    decision: Literal["queued", "duplicate", "skipped", "withdrawn"]
     reason: str
     evaluationId: str
     jobId: str

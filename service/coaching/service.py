@@ -47,8 +47,14 @@ class AssignResult:
 # --- assign --------------------------------------------------------------------------------
 
 
-def _by_evaluation(session: Session, evaluation_id: str) -> CoachingAssignment | None:
+def _by_evaluation(
+    session: Session, evaluation_id: str, version: int | None = None
+) -> CoachingAssignment | None:
+    """The assignment of an evaluation version (``None``: of its latest version)."""
     query = select(CoachingAssignment).where(CoachingAssignment.evaluation_id == evaluation_id)
+    if version is not None:
+        query = query.where(CoachingAssignment.evaluation_version == version)
+    query = query.order_by(CoachingAssignment.evaluation_version.desc()).limit(1)
     return session.scalar(query.execution_options(populate_existing=True))
 
 
@@ -104,7 +110,10 @@ def _refusal(
 ) -> AssignResult | None:
     """Why this agent cannot get this assignment now (duplicate, cap, open limit), or None."""
     for row in rows:
-        if row.evaluation_id == req.evaluation_id:
+        if (row.evaluation_id, row.evaluation_version) == (
+            req.evaluation_id,
+            req.evaluation_version,
+        ):
             return _answer(row, "duplicate", "evaluation_already_assigned")
     for row in rows:
         if row.status == OPEN and row.section_key == key:
@@ -152,8 +161,9 @@ def _insert(session: Session, row: CoachingAssignment) -> CoachingAssignment | N
     return inserted
 
 
-def _race_lost(session: Session, evaluation_id: str, agent_id: str, key: str) -> AssignResult:
-    existing = _by_evaluation(session, evaluation_id)
+def _race_lost(session: Session, req: AssignRequest, key: str) -> AssignResult:
+    evaluation_id, agent_id = req.evaluation_id, req.agent_id
+    existing = _by_evaluation(session, evaluation_id, req.evaluation_version)
     if existing is not None:
         return _answer(existing, "duplicate", "evaluation_already_assigned")
     other = _open_for(session, agent_id, key)
@@ -188,6 +198,7 @@ class AssignRequest:
     form_id: str = ""
     module_id: str = ""
     trigger: str = "data_action"
+    evaluation_version: int = 0
 
 
 def assign_coaching(
@@ -214,7 +225,7 @@ def assign_coaching(
             if not queue_on_unavailable:
                 raise
             return _queue_assign(session, request)
-    existing = _by_evaluation(session, request.evaluation_id)
+    existing = _by_evaluation(session, request.evaluation_id, request.evaluation_version)
     if existing is not None:
         return _answer(existing, "duplicate", "evaluation_already_assigned")
     if agent.inactive:
@@ -245,6 +256,7 @@ def _assign_locked(
     day = _evaluation_day(req.evaluation_date, now)
     row = CoachingAssignment(
         evaluation_id=req.evaluation_id,
+        evaluation_version=req.evaluation_version,
         agent_id=req.agent_id,
         conversation_id=req.conversation_id,
         form_id=req.form_id,
@@ -264,7 +276,7 @@ def _assign_locked(
     )
     inserted = _insert(session, row)
     if inserted is None:
-        return _race_lost(session, req.evaluation_id, req.agent_id, key)
+        return _race_lost(session, req, key)
     row = inserted
     agent_row.assignments_total += 1
     agent_row.last_assigned_at = now

@@ -11,6 +11,7 @@ external call and before its commit and then run again:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -47,12 +48,32 @@ class TargetContext:
     settings: Settings
     genesys: GenesysApi | None
     options: TargetOptions
+    reason: str = ""  # why a withdrawal happens (``evaluation_retracted``, ...)
 
 
 class Target(Protocol):
-    """Deliver one assignment; returns the external id ("" when there is none)."""
+    """Deliver one assignment, or take a delivered one back."""
 
-    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str: ...
+    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
+        """Create the external item; returns its id ("" when there is none)."""
+        ...
+
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        """Remove the external item unless the agent started it; True when they had."""
+        ...
+
+
+def _withdraw_genesys(api: GenesysApi, path: str, state_key: str, target: str) -> bool:
+    """Read the item's state; started: leave it (True); else delete it (False). Gone: False."""
+    try:
+        item = api.request("GET", path) or {}
+    except GenesysNotFound:
+        return False
+    if rules.target_started(target, str(item.get(state_key) or "")):
+        return True
+    with contextlib.suppress(GenesysNotFound):  # deleted meanwhile: what we wanted
+        api.request("DELETE", path)
+    return False
 
 
 def _api(ctx: TargetContext) -> GenesysApi:
@@ -81,6 +102,9 @@ class LocalTarget:
     def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
         return ""
 
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        return assignment.started_at is not None
+
 
 class WorkitemTarget:
     """A Genesys Task Management workitem for the agent, tagged with the evaluation id."""
@@ -102,6 +126,10 @@ class WorkitemTarget:
             body["priority"] = ctx.options.workitem_priority
         return str(api.create_workitem(body).get("id", ""))
 
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        path = f"/api/v2/taskmanagement/workitems/{assignment.external_id}"
+        return _withdraw_genesys(_api(ctx), path, "statusCategory", assignment.target)
+
 
 class LearningTarget:
     """A Genesys learning assignment of the mapped module."""
@@ -118,6 +146,10 @@ class LearningTarget:
             "addToSchedule": ctx.options.add_to_schedule,
         }
         return str(api.create_learning_assignment(body).get("id", ""))
+
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        path = f"/api/v2/learning/assignments/{assignment.external_id}"
+        return _withdraw_genesys(_api(ctx), path, "state", assignment.target)
 
 
 def _slot_start(slot: dict[str, Any]) -> str:
@@ -200,6 +232,10 @@ class AppointmentTarget:
             return str(created.get("id", ""))
         raise RetryLater("no free coaching slot before the due date", retry_after=3600)
 
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        path = f"/api/v2/coaching/appointments/{assignment.external_id}"
+        return _withdraw_genesys(_api(ctx), path, "status", assignment.target)
+
 
 def lms_payload(a: CoachingAssignment) -> dict[str, Any]:
     """The JSON an LMS receives; ``evaluationId`` is its idempotency key."""
@@ -217,25 +253,42 @@ def lms_payload(a: CoachingAssignment) -> dict[str, Any]:
     }
 
 
+def _lms_post(ctx: TargetContext, payload: dict[str, Any], key: str) -> requests.Response:
+    s = ctx.settings
+    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    secret = s.lms_webhook_secret.get_secret_value()
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": key,
+        "X-QMLoop-Signature": rules.lms_signature(secret, int(time.time()), body),
+    }
+    try:
+        return requests.post(
+            s.lms_webhook_url, data=body, headers=headers, timeout=s.lms_webhook_timeout_seconds
+        )
+    except requests.RequestException as exc:
+        raise RetryLater(f"LMS webhook unreachable: {type(exc).__name__}") from exc
+
+
 class LmsWebhookTarget:
     """An HMAC-signed POST to ``QM_LMS_WEBHOOK_URL`` (Cornerstone, SuccessFactors, in-house)."""
 
     def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
-        s = ctx.settings
-        body = json.dumps(lms_payload(assignment), separators=(",", ":")).encode("utf-8")
-        secret = s.lms_webhook_secret.get_secret_value()
-        headers = {
-            "Content-Type": "application/json",
-            "Idempotency-Key": assignment.evaluation_id,
-            "X-QMLoop-Signature": rules.lms_signature(secret, int(time.time()), body),
+        return _lms_result(_lms_post(ctx, lms_payload(assignment), assignment.evaluation_id))
+
+    def withdraw(self, assignment: CoachingAssignment, ctx: TargetContext) -> bool:
+        """``coaching.withdrawn``; the LMS answers 409 when the learner already started."""
+        payload = {
+            **lms_payload(assignment),
+            "event": "coaching.withdrawn",
+            "reason": ctx.reason,
+            "externalId": assignment.external_id,
         }
-        try:
-            resp = requests.post(
-                s.lms_webhook_url, data=body, headers=headers, timeout=s.lms_webhook_timeout_seconds
-            )
-        except requests.RequestException as exc:
-            raise RetryLater(f"LMS webhook unreachable: {type(exc).__name__}") from exc
-        return _lms_result(resp)
+        resp = _lms_post(ctx, payload, f"{assignment.evaluation_id}:withdrawn")
+        if resp.status_code == 409:
+            return True
+        _lms_result(resp)
+        return False
 
 
 def _lms_result(resp: requests.Response) -> str:

@@ -21,6 +21,7 @@ from service.coaching.service import (
     assign_coaching,
     within,
 )
+from service.coaching.withdraw import supersede, withdraw_evaluation
 from service.genesys.api import GenesysApi, GenesysNotFound, GenesysUnavailable
 from service.jobs.models import Job
 from service.jobs.service import enqueue
@@ -119,6 +120,12 @@ class TriageResult:
     target: str = ""
 
 
+def _version(evaluation: dict[str, Any]) -> int:
+    """The evaluation's integer ``version`` (0 when absent or not an integer)."""
+    value = evaluation.get("version")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def _evaluation_date(evaluation: dict[str, Any]) -> str:
     return next((str(evaluation[f]) for f in DATE_FIELDS if evaluation.get(f)), "")
 
@@ -174,6 +181,9 @@ def triage_evaluation(
 
     With ``queue_on_unavailable`` off (inside the triage job), raises ``GenesysUnavailable``.
     """
+    if status and rules.event_withdrawal(status, ""):
+        withdraw_evaluation(session, evaluation_id=evaluation_id, reason=rules.RETRACTED)
+        return TriageResult("skipped", rules.RETRACTED)
     if status and not rules.is_final(status):
         return TriageResult("skipped", "not_final")
     if genesys is None:
@@ -219,8 +229,16 @@ def _decide(
     context: dict[str, str],
 ) -> TriageResult:
     evaluation_id = str(evaluation.get("id") or "")
-    if not rules.is_final(str(evaluation.get("status") or "")):
+    status = str(evaluation.get("status") or "")
+    if rules.event_withdrawal(status, ""):
+        withdraw_evaluation(session, evaluation_id=evaluation_id, reason=rules.RETRACTED)
+        return TriageResult("skipped", rules.RETRACTED)
+    if not rules.is_final(status):
         return TriageResult("skipped", "not_final")
+    version = _version(evaluation)
+    retracted = evaluation.get("retractedEvaluation")
+    retracted_id = str(retracted.get("id") or "") if isinstance(retracted, dict) else ""
+    supersede(session, evaluation_id=evaluation_id, version=version, retracted_id=retracted_id)
     possible = rules.overall_percentage(groups)[1]
     if possible <= 0:
         log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
@@ -244,6 +262,7 @@ def _decide(
         evaluation_date=_evaluation_date(evaluation),
         form_id=form_id,
         trigger=context["trigger"],
+        evaluation_version=version,
     )
     res: AssignResult = assign_coaching(
         session, settings=settings, genesys=genesys, request=request, agent=agent
@@ -289,6 +308,16 @@ def take_event(session: Session, *, event: EvaluationEventIn) -> EventOut:
             evaluationId=event.id,
             jobId=first.job_id,
         )
+    withdrawn = rules.event_withdrawal(event.status, event.eventType or "")
+    if withdrawn:
+        withdraw_evaluation(session, evaluation_id=event.id, reason=withdrawn)
+        record.outcome = "withdrawn"
+        session.flush()
+        return EventOut(decision="withdrawn", reason=withdrawn, evaluationId=event.id, jobId="")
+    retracted = event.retractedEvaluation.id if event.retractedEvaluation else ""
+    supersede(
+        session, evaluation_id=event.id, version=event.version or 0, retracted_id=retracted or ""
+    )
     if not rules.is_final(event.status):
         record.outcome = "not_final"
         session.flush()

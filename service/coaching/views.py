@@ -208,13 +208,13 @@ def get_assignment(assignment_id: str) -> Response:
     bp,
     "post",
     "/api/v1/assignments/<assignment_id>/status",
-    "Complete or cancel",
+    "Start, complete or cancel",
     body=AssignmentStatusIn,
     response=AssignmentOut,
     tag="coaching",
 )
 def set_status(assignment_id: str) -> Response:
-    """Close an assignment: agents complete their own, staff complete or cancel any."""
+    """Agents start or complete their own assignments; staff start, complete or cancel any."""
     body = parse_body(AssignmentStatusIn)
     a = reads.set_status(
         get_session(),

@@ -77,6 +77,7 @@ class FakeGenesys:
             self.learning_assignments: dict[str, Json] = {}
             self.workitems: dict[str, Json] = {}
             self.appointments: dict[str, Json] = {}
+            self.deleted: list[Json] = []  # {kind, id} of every item a client deleted
             self.calibrations: dict[str, Json] = {}
             self.created_evaluations: list[str] = []
             self.transcript_downloads: list[dict[str, str]] = []  # request headers seen
@@ -292,6 +293,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     from werkzeug.exceptions import HTTPException
 
     from service.fakes.genesys_control import control_bp
+    from service.fakes.genesys_lifecycle import lifecycle_bp
     from service.fakes.genesys_media import media_bp
     from service.fakes.genesys_routes import api_bp
     from service.fakes.genesys_targets import targets_bp
@@ -309,6 +311,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     app.register_blueprint(targets_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(lifecycle_bp)
     return app
 
 
