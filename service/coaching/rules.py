@@ -331,15 +331,17 @@ STARTED_STATES: dict[str, frozenset[str]] = {
 }
 
 
-def withdrawal(*, status: str, started: bool, target: str, delivery_state: str) -> str:
+def withdrawal(
+    *, status: str, started: bool, target: str, delivery_state: str, flagged: bool = False
+) -> str:
     """What withdrawing its evaluation does to one assignment.
 
     ``none``: already cancelled. ``flag``: the agent started or completed it, so a supervisor
     decides (nothing is taken away silently). ``ask_target``: delivered to Genesys or an LMS,
     whose own state says whether the agent started it (a job asks, then cancels or flags).
-    ``cancel``: nobody started it.
+    ``cancel``: nobody started it. An assignment already flagged keeps its first flag.
     """
-    if status == "cancelled":
+    if status == "cancelled" or flagged:
         return "none"
     if status == "completed" or started:
         return "flag"

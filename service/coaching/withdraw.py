@@ -58,6 +58,7 @@ def withdraw(session: Session, row: CoachingAssignment, reason: str, now: dateti
         started=row.started_at is not None,
         target=row.target,
         delivery_state=row.delivery_state,
+        flagged=bool(row.review_flag),
     )
     if action == "flag":
         flag(row, reason, now)
