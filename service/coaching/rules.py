@@ -364,6 +364,16 @@ def event_withdrawal(status: str, event_type: str) -> str:
     return ""
 
 
+def same_assignment(row_version: int, row_status: str, version: int) -> bool:
+    """Does an assignment of an evaluation (its version and status) already answer a request
+    for ``version`` of the same evaluation? Equal versions always do; version 0 means "not
+    known", so it matches any version of a live (not cancelled) assignment.
+    """
+    if row_version == version:
+        return True
+    return (row_version == 0 or version == 0) and row_status != "cancelled"
+
+
 def withdraw_job_key(assignment_id: str) -> str:
     """The idempotency key of an assignment's withdrawal job."""
     return f"coaching.withdraw:{assignment_id}"

@@ -50,12 +50,18 @@ class AssignResult:
 def _by_evaluation(
     session: Session, evaluation_id: str, version: int | None = None
 ) -> CoachingAssignment | None:
-    """The assignment of an evaluation version (``None``: of its latest version)."""
+    """The assignment that already answers ``version`` of an evaluation (``None``: its latest).
+
+    See ``rules.same_assignment``: version 0 (unknown) matches any live version.
+    """
     query = select(CoachingAssignment).where(CoachingAssignment.evaluation_id == evaluation_id)
-    if version is not None:
-        query = query.where(CoachingAssignment.evaluation_version == version)
-    query = query.order_by(CoachingAssignment.evaluation_version.desc()).limit(1)
-    return session.scalar(query.execution_options(populate_existing=True))
+    query = query.order_by(CoachingAssignment.evaluation_version.desc())
+    rows = session.scalars(query.execution_options(populate_existing=True)).all()
+    if version is None:
+        return rows[0] if rows else None
+    return next(
+        (r for r in rows if rules.same_assignment(r.evaluation_version, r.status, version)), None
+    )
 
 
 def _open_for(session: Session, agent_id: str, key: str) -> CoachingAssignment | None:
@@ -110,9 +116,8 @@ def _refusal(
 ) -> AssignResult | None:
     """Why this agent cannot get this assignment now (duplicate, cap, open limit), or None."""
     for row in rows:
-        if (row.evaluation_id, row.evaluation_version) == (
-            req.evaluation_id,
-            req.evaluation_version,
+        if row.evaluation_id == req.evaluation_id and rules.same_assignment(
+            row.evaluation_version, row.status, req.evaluation_version
         ):
             return _answer(row, "duplicate", "evaluation_already_assigned")
     for row in rows:

@@ -280,3 +280,31 @@ def test_agents_may_start_only_their_own_and_only_open_ones(client, auth, settin
     assert first == again  # starting twice keeps the first time
     client.post(url, json={"status": "cancelled"}, headers=auth)
     assert client.post(url, json={"status": "started"}, headers=auth).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("row_version", "row_status", "version", "same"),
+    [
+        (1, "open", 1, True),
+        (1, "cancelled", 1, True),  # an idempotent replay stays a replay
+        (1, "open", 2, False),
+        (2, "open", 1, False),
+        (0, "open", 3, True),  # unknown version: the live assignment answers
+        (3, "completed", 0, True),
+        (0, "cancelled", 3, False),  # withdrawn: the new version is triaged on its own
+        (3, "cancelled", 0, False),
+        (0, "cancelled", 0, True),
+    ],
+)
+def test_same_assignment(row_version, row_status, version, same):
+    assert rules.same_assignment(row_version, row_status, version) is same
+
+
+def test_one_evaluation_never_gets_two_assignments_across_triggers(client, auth, settings, genesys):
+    coach_v1(client, auth, settings, genesys)  # via the event: version 1, section g1
+    body = {"agentId": "agent-1", "evaluationId": "e1", "sectionId": "g2"}
+    out = client.post("/data-actions/assign-coaching", json=body, headers=auth).get_json()
+    assert (out["decision"], out["reason"]) == ("duplicate", "evaluation_already_assigned")
+    dup = client.post("/data-actions/check-duplicate", json=body, headers=auth).get_json()
+    assert dup["duplicate"] is True
+    assert len(rows(client.application)) == 1
