@@ -20,6 +20,7 @@ from service.fakes.genesys_forms import (
     form_json,
 )
 from service.fakes.genesys_scoring import score
+from service.genesys.formats import genesys_datetime
 
 Json = dict[str, Any]
 
@@ -30,8 +31,8 @@ LAST = ["Moreau", "Okafor", "Schmidt", "Tanaka", "Rossi", "Novak", "Silva", "Ber
 
 
 def iso(ts: datetime) -> str:
-    """Genesys timestamp format: ISO 8601, milliseconds, Z."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+    """Genesys timestamp format: ISO 8601, milliseconds, Z (the same helper the client uses)."""
+    return genesys_datetime(ts)
 
 
 @dataclass
