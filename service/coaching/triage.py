@@ -230,12 +230,17 @@ def _decide(
 ) -> TriageResult:
     evaluation_id = str(evaluation.get("id") or "")
     status = str(evaluation.get("status") or "")
+    version = _version(evaluation)
     if rules.event_withdrawal(status, ""):
-        withdraw_evaluation(session, evaluation_id=evaluation_id, reason=rules.RETRACTED)
+        withdraw_evaluation(
+            session,
+            evaluation_id=evaluation_id,
+            reason=rules.RETRACTED,
+            through_version=version or None,
+        )
         return TriageResult("skipped", rules.RETRACTED)
     if not rules.is_final(status):
         return TriageResult("skipped", "not_final")
-    version = _version(evaluation)
     retracted = evaluation.get("retractedEvaluation")
     retracted_id = str(retracted.get("id") or "") if isinstance(retracted, dict) else ""
     supersede(session, evaluation_id=evaluation_id, version=version, retracted_id=retracted_id)
@@ -310,7 +315,11 @@ def take_event(session: Session, *, event: EvaluationEventIn) -> EventOut:
         )
     withdrawn = rules.event_withdrawal(event.status, event.eventType or "")
     if withdrawn:
-        withdraw_evaluation(session, evaluation_id=event.id, reason=withdrawn)
+        # A retraction takes back its own version (and older ones); a deletion takes all.
+        through = event.version if withdrawn == rules.RETRACTED else None
+        withdraw_evaluation(
+            session, evaluation_id=event.id, reason=withdrawn, through_version=through
+        )
         record.outcome = "withdrawn"
         session.flush()
         return EventOut(decision="withdrawn", reason=withdrawn, evaluationId=event.id, jobId="")

@@ -30,10 +30,13 @@ def withdraw_evaluation(
     evaluation_id: str,
     reason: str,
     before_version: int | None = None,
+    through_version: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, str]:
-    """Withdraw the assignments of an evaluation (only known versions below ``before_version``
-    when given); returns {assignment id: ``cancel`` | ``flag`` | ``ask_target``}.
+    """Withdraw the assignments of an evaluation; returns {assignment id: ``cancel`` | ``flag``
+    | ``ask_target``}. ``before_version``: only known versions below it (a newer version
+    replaced them); ``through_version``: that version, older ones and unknown (0) ones (that
+    version was retracted, a newer one under the same id stays).
     """
     query = select(CoachingAssignment).where(
         CoachingAssignment.evaluation_id == evaluation_id,
@@ -45,6 +48,8 @@ def withdraw_evaluation(
             CoachingAssignment.evaluation_version >= 1,
             CoachingAssignment.evaluation_version < before_version,
         )
+    if through_version:
+        query = query.where(CoachingAssignment.evaluation_version <= through_version)
     rows = session.scalars(query.execution_options(populate_existing=True)).all()
     done = {row.id: withdraw(session, row, reason, now or utcnow()) for row in rows}
     session.flush()

@@ -308,3 +308,19 @@ def test_one_evaluation_never_gets_two_assignments_across_triggers(client, auth,
     dup = client.post("/data-actions/check-duplicate", json=body, headers=auth).get_json()
     assert dup["duplicate"] is True
     assert len(rows(client.application)) == 1
+
+
+def test_a_late_retraction_of_v1_leaves_v2_of_the_same_id_alone(client, auth, settings, genesys):
+    coach_v1(client, auth, settings, genesys)
+    seed(genesys, "e1", [("g1", 2, 2), ("g2", 0, 1)], version=2)
+    genesys.forms["form-v1"] = make_form([("g1", "Greeting", 10), ("g2", "Resolution", 90)])
+    post(client, auth, event(version=2), 202)  # (2x10 + 0x90) / (2x10 + 1x90) = 18 %, g2
+    drain(app=client.application, settings=settings)
+    post(client, auth, event(status="Retracted", version=1), 200)
+    got = rows(client.application)
+    assert [(r["version"], r["status"], r["section"]) for r in got] == [
+        (1, "cancelled", "g1"),
+        (2, "open", "g2"),
+    ]
+    post(client, auth, event(version=2, eventType="DELETE"), 200)  # deletion takes every version
+    assert [r["status"] for r in rows(client.application)] == ["cancelled", "cancelled"]
