@@ -19,6 +19,7 @@ ALIGNED_MAX = 5.0
 VARIANCE_FLAG_OVER = 15.0
 KIND_HUMAN = "human"
 KIND_AI = "ai"
+REPORTED_FORMS = ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1")  # the forms reports show
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
         "icc_units_used": report.units_used,
         "icc_raters_used": report.raters_used,
     }
-    for key in ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1"):
+    for key in REPORTED_FORMS:
         form = report.forms[key]
         out[key] = r4(form.value)
         out[f"{key}_ci_low"] = r4(form.ci_low)
@@ -119,13 +120,9 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
     alpha = stats.krippendorff_alpha(table, "interval") if table.size else None
     out["krippendorff_alpha"] = r4(alpha)
     out["krippendorff_alpha_band"] = stats.alpha_band(alpha)
-    out["note"] = report.note if alpha is not None else _alpha_note(report.note)
+    notes = report.notes(REPORTED_FORMS) + ([] if alpha is not None else [stats.alpha_note(table)])
+    out["note"] = "; ".join(notes)
     return out
-
-
-def _alpha_note(icc_note: str) -> str:
-    note = "alpha undefined: fewer than 2 pairable ratings or no variation"
-    return f"{icc_note}; {note}" if icc_note else note
 
 
 @dataclass(frozen=True)
