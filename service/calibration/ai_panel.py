@@ -97,6 +97,8 @@ def ai_score(ctx: JobContext) -> dict[str, Any]:
     if service.progress(ctx.session, sess, utcnow()).revealed:
         return {"status": "skipped", "reason": "session_revealed"}
     result = _score(ctx, sess, interaction.conversation_id)
+    if result.skipped:
+        return {"status": "skipped", "reason": result.skipped, "model": result.model}
     if result.needs_review:
         # An uncertain AI score would skew the agreement figures: leave it missing, say why.
         return {"status": "needs_review", "reasons": result.review_reasons, "model": result.model}

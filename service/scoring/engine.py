@@ -253,9 +253,25 @@ def _llm_items(
 def score(
     transcript: Transcript, card: Scorecard, chat: ChatModel | None, cfg: EngineConfig
 ) -> ScoreResult:
-    """Score a transcript; every failure ends in an explicit ``needs_review`` result."""
-    t = neutralize_redactions(transcript)
+    """Score a transcript; every failure ends in an explicit ``needs_review`` result.
+
+    A transcript in which no agent ever speaks is not scored: the result is ``skipped``
+    (``no_agent_speech``), with no items and no percentage.
+    """
     prompt = PROMPTS.get(card)
+    if not rules.has_agent_speech(transcript):
+        return ScoreResult(
+            scorecard_id=card.id,
+            scorecard_version=card.version,
+            model=chat.model if chat else "",
+            prompt_version=prompt.version,
+            items=[],
+            percentage=None,
+            needs_review=False,
+            review_reasons=[],
+            skipped="no_agent_speech",
+        )
+    t = neutralize_redactions(transcript)
     phrase_reasons: list[str] = []
     llm_reasons: list[str] = []
     items = _phrase_items(t, card, cfg, phrase_reasons)

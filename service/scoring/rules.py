@@ -66,15 +66,20 @@ def exclusion_reason(
 
 def transcript_exclusion(policy: Policy, transcript: Transcript) -> str:
     """Why a fetched transcript is not scored ("" = score it); checked again at scoring time."""
-    speakers = [t.speaker for t in transcript.turns]
-    if "agent" not in speakers:
-        return "abandoned"  # nobody from our side ever spoke: the customer never reached an agent
+    if not has_agent_speech(transcript):
+        # No agent ever spoke (a bot, IVR or voicemail only): there is nobody to evaluate.
+        return "no_agent_speech"
     if len(transcript.turns) < policy.min_turns:
         return "too_short"
     duration = transcript.duration_seconds
     if duration is not None and duration < policy.min_duration_seconds:
         return "too_short"
     return ""
+
+
+def has_agent_speech(transcript: Transcript) -> bool:
+    """True when at least one turn is the agent's (see ``service.transcripts.rules``)."""
+    return any(t.speaker == "agent" for t in transcript.turns)
 
 
 def low_confidence(policy: Policy, transcript: Transcript) -> bool:

@@ -37,9 +37,9 @@ def test_min_turns_boundary(n, reason):
     assert rules.transcript_exclusion(POLICY, plain(*turns)) == reason
 
 
-def test_no_agent_turn_means_abandoned():
+def test_no_agent_turn_means_no_agent_speech():
     t = plain(*[("customer", "hello?")] * 6)
-    assert rules.transcript_exclusion(POLICY, t) == "abandoned"
+    assert rules.transcript_exclusion(POLICY, t) == "no_agent_speech"
 
 
 @pytest.mark.parametrize(("conf", "low"), [(0.59, True), (0.6, False), (0.61, False)])
