@@ -32,8 +32,11 @@ class Answer:
 
     @property
     def percent(self) -> float | None:
-        """Points as a percentage of the question's maximum, or raw points when unknown."""
-        if self.points is None:
+        """Points as a percentage of the question's maximum, or raw points when unknown.
+
+        None for no points and for a maximum of 0 (an N/A question: 0 of 0 is no percentage).
+        """
+        if self.points is None or self.max_points == 0:
             return None
         if self.max_points:
             return 100.0 * self.points / self.max_points

@@ -181,8 +181,8 @@ def _neutral_item(q: Question, section_id: str, note: str) -> ItemResult:
     )
 
 
-def totals(card: Scorecard, items: list[ItemResult]) -> float:
-    """The Genesys-weighted percentage of the items."""
+def totals(card: Scorecard, items: list[ItemResult]) -> float | None:
+    """The Genesys-weighted percentage of the items; None when no item has possible points."""
     by_id = {q.id: q for q in card.questions}
     scores = [
         rules.ItemScore(
@@ -279,13 +279,17 @@ def score(
     items.update(_llm_items(t, card, outcome, cfg, llm_reasons))
     reasons = ([outcome.reason] if outcome.data is None else []) + phrase_reasons + llm_reasons
     ordered = [items[q.id] for q in card.questions]
+    percentage = None if outcome.data is None else totals(card, ordered)
+    if outcome.data is not None and percentage is None:
+        # Every answer N/A or every item excluded: 0 of 0 points is no score, not 0 %.
+        reasons.append("nothing_scorable")
     return ScoreResult(
         scorecard_id=card.id,
         scorecard_version=card.version,
         model=chat.model if chat else "",
         prompt_version=prompt.version,
         items=ordered,
-        percentage=None if outcome.data is None else totals(card, ordered),
+        percentage=percentage,
         needs_review=bool(reasons),
         review_reasons=reasons,
         calls=outcome.calls,
