@@ -13,7 +13,13 @@ from service.scoring.prompt import NA, PROMPTS, Prompt, messages
 from service.scoring.results import CallLog, Evidence, ItemResult, ScoreResult
 from service.scoring.scorecard import Question, Scorecard
 from service.settings import Settings
-from service.transcripts.rules import Transcript, neutralize_redactions
+from service.transcripts.rules import (
+    DEFAULT_REDACTION_PATTERNS,
+    Transcript,
+    neutralize_redactions,
+    redaction_patterns,
+    redaction_regex,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class EngineConfig:
     risk_max_turns: int = 3
     max_output_tokens: int = 2000
     policy: rules.Policy = rules.Policy()
+    redaction_patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -35,6 +42,9 @@ class EngineConfig:
             risk_max_turns=settings.scoring_risk_max_turns,
             max_output_tokens=settings.llm_max_output_tokens,
             policy=policy_from_settings(settings),
+            redaction_patterns=redaction_patterns(
+                settings.scoring_redaction_defaults, settings.scoring_redaction_patterns
+            ),
         )
 
 
@@ -271,7 +281,10 @@ def score(
             review_reasons=[],
             skipped="no_agent_speech",
         )
-    t = neutralize_redactions(transcript)
+    # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
+    # before phrase matching and before the model sees the transcript.
+    patterns = redaction_patterns(False, cfg.redaction_patterns, card.redaction_patterns)
+    t = neutralize_redactions(transcript, redaction_regex(patterns))
     phrase_reasons: list[str] = []
     llm_reasons: list[str] = []
     items = _phrase_items(t, card, cfg, phrase_reasons)

@@ -10,13 +10,59 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 SPEAKERS = ("agent", "customer", "ivr", "system")
 VOICE_MEDIA = {"call", "voice", "callback"}
-# Redaction placeholders as Genesys and other redactors write them.
-REDACTION_RE = re.compile(r"\[(?:redacted|pii|[a-z_]*_redacted)\]|<redacted>", re.IGNORECASE)
 NEUTRAL_TOKEN = "[CUSTOMER_DATA]"
+# Redaction placeholders as Genesys and other redactors write them (docs/scoring.md). Each is a
+# regular expression; use scoped flags such as (?i:...) so they combine into one.
+DEFAULT_REDACTION_PATTERNS: tuple[str, ...] = (
+    # Genesys's masks (help.mypurecloud.com FAQ "Which entities are masked?"), plus
+    # [REDACTED], [PII] and [xxx_redacted] in any case.
+    r"(?i:\[(?:redacted|pii|[a-z_]*_redacted|card number|card expiry date|user info|phone"
+    r"|email|name|postal code|location|national id|personal info)\])",
+    # Upper-case labels: [PII], [NAME], [CREDIT_CARD] (Amazon Transcribe, Google DLP...);
+    # not ASR sound tags such as [NOISE] or [INAUDIBLE].
+    r"\[(?!(?:NOISE|LAUGHTER|LAUGH|INAUDIBLE|SILENCE|MUSIC|CROSSTALK|UNK|BLANK_AUDIO)\])"
+    r"[A-Z][A-Z0-9_ ]*[A-Z0-9_]\]",
+    # Tags: <redacted>, <redacted_number> in any case; <PERSON>, <PHONE_NUMBER> (Presidio).
+    r"(?i:<redacted[a-z_]*>)",
+    r"<[A-Z][A-Z0-9_]+>",
+    # Template slots: {{PHONE}}, {{ name }}.
+    r"\{\{\s*[A-Za-z][A-Za-z0-9_]*\s*\}\}",
+    # Character masks: ****, ####, XXXX-XXXX (a run of 3+ * or #, 3+ X or 4+ x as a word).
+    r"\*{3,}",
+    r"#{3,}",
+    r"\b(?:X{3,}|x{4,})\b",
+)
+
+
+class RedactionPatternError(ValueError):
+    """A redaction pattern is not a valid regular expression."""
+
+
+@lru_cache(maxsize=64)
+def redaction_regex(patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS) -> re.Pattern[str]:
+    """One regex matching any of the patterns; raises ``RedactionPatternError``."""
+    if not patterns:
+        return re.compile(r"(?!x)x")  # matches nothing
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error as exc:
+        raise RedactionPatternError(f"invalid redaction pattern: {exc}") from exc
+
+
+def redaction_patterns(defaults: bool, *extra: Iterable[str]) -> tuple[str, ...]:
+    """The defaults (unless switched off) followed by every extra pattern, without repeats."""
+    out = list(DEFAULT_REDACTION_PATTERNS if defaults else ())
+    for group in extra:
+        out += [p for p in group if p and p not in out]
+    return tuple(out)
+
+
+REDACTION_RE = redaction_regex()
 
 # Speaker labels of the plain form (explicit, so no participant windows are needed).
 _SPEAKER_ALIASES = {
@@ -272,17 +318,17 @@ def _weighted(a: Turn, b: Turn) -> float | None:
     return (a.confidence * wa + b.confidence * wb) / (wa + wb)
 
 
-def neutralize_redactions(transcript: Transcript) -> Transcript:
+def neutralize_redactions(
+    transcript: Transcript, redaction: re.Pattern[str] = REDACTION_RE
+) -> Transcript:
     """Replace redaction placeholders with a neutral token the prompt tells the model to ignore."""
-    turns = tuple(
-        replace(t, text=REDACTION_RE.sub(NEUTRAL_TOKEN, t.text)) for t in transcript.turns
-    )
+    turns = tuple(replace(t, text=redaction.sub(NEUTRAL_TOKEN, t.text)) for t in transcript.turns)
     return replace(transcript, turns=turns)
 
 
-def has_redaction(text: str) -> bool:
+def has_redaction(text: str, redaction: re.Pattern[str] = REDACTION_RE) -> bool:
     """True when the text carries a redaction placeholder (original or neutralized)."""
-    return bool(REDACTION_RE.search(text)) or NEUTRAL_TOKEN in text
+    return bool(redaction.search(text)) or NEUTRAL_TOKEN in text
 
 
 def _int_or_none(value: Any) -> int | None:
