@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,13 +220,19 @@ def _pre_llm_block(transcript: Transcript, cfg: EngineConfig) -> str:
 
 
 def _phrase_items(
-    t: Transcript, card: Scorecard, cfg: EngineConfig, reasons: list[str]
+    t: Transcript,
+    card: Scorecard,
+    cfg: EngineConfig,
+    reasons: list[str],
+    redaction: re.Pattern[str],
 ) -> dict[str, ItemResult]:
     items = {}
     for section in card.sections:
         for q in section.questions:
             if q.kind == "phrase":
-                items[q.id], why = score_phrase_item(t, q, section.id, cfg.evidence_threshold)
+                items[q.id], why = score_phrase_item(
+                    t, q, section.id, cfg.evidence_threshold, redaction
+                )
                 reasons += [why] if why else []
     return items
 
@@ -284,10 +291,11 @@ def score(
     # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
     # before phrase matching and before the model sees the transcript.
     patterns = redaction_patterns(False, cfg.redaction_patterns, card.redaction_patterns)
-    t = neutralize_redactions(transcript, redaction_regex(patterns))
+    redaction = redaction_regex(patterns)
+    t = neutralize_redactions(transcript, redaction)
     phrase_reasons: list[str] = []
     llm_reasons: list[str] = []
-    items = _phrase_items(t, card, cfg, phrase_reasons)
+    items = _phrase_items(t, card, cfg, phrase_reasons, redaction)
     outcome = _run_llm(t, card, prompt, chat, cfg)
     items.update(_llm_items(t, card, outcome, cfg, llm_reasons))
     reasons = ([outcome.reason] if outcome.data is None else []) + phrase_reasons + llm_reasons
