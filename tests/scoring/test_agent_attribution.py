@@ -238,3 +238,21 @@ def test_agent_user_ids_only_name_people():
         [_phrase(0, "internal", 100, "Hello")],
     )
     assert parse_document(doc).agent_user_ids == ("u-agent", "u-direct")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "agent_id"),
+    [("agent", "u-1"), ("user", "u-1"), ("AGENT", "u-1"), ("botflow", None), ("acd", None)],
+)
+def test_calibration_draw_uses_the_same_agent_rule(purpose, agent_id):
+    from service.calibration.selection import candidate_from_details
+
+    conv = {
+        "conversationId": "c-1",
+        "participants": [
+            {"purpose": "customer", "sessions": [{"mediaType": "voice"}]},
+            {"purpose": purpose, "userId": "u-1", "sessions": [{"mediaType": "voice"}]},
+        ],
+    }
+    found = candidate_from_details(conv)
+    assert (found.agent_id if found else None) == agent_id
