@@ -163,8 +163,9 @@ def icc_agreement(a: Anova, alpha: float = 0.05) -> tuple[Icc, Icc]:
 class IccReport:
     """Every ICC form of one table, how much of the table was usable, and why values are missing.
 
-    ``note`` says why no form could be computed at all ("" otherwise); ``form_notes`` says, per
-    form key, why that form is null or has no interval.
+    ``note`` says why no form could be computed at all ("" otherwise); ``coverage`` which calls
+    and raters were left out of the complete table; ``form_notes``, per form key, why that form
+    is null or has no interval.
     """
 
     forms: dict[str, Icc]
@@ -172,11 +173,12 @@ class IccReport:
     raters_used: int
     note: str = ""
     form_notes: dict[str, str] = field(default_factory=dict)
+    coverage: str = ""
 
     def notes(self, keys: Iterable[str] = ICC_KEYS) -> list[str]:
-        """The table note and the notes of the given forms, in that order."""
+        """The table note, the coverage note and the notes of the given forms, in that order."""
         found = [self.form_notes[key] for key in keys if key in self.form_notes]
-        return [self.note, *found] if self.note else found
+        return [n for n in (self.note, self.coverage) if n] + found
 
 
 def model_range(key: str, k: int) -> tuple[float, float]:
@@ -269,7 +271,18 @@ def icc(ratings: np.ndarray, alpha: float = 0.05) -> IccReport:
         forms[key], why = check_form(key, form, a)
         if why:
             notes[key] = why
-    return IccReport(forms, n, k, "", notes)
+    return IccReport(forms, n, k, "", notes, _coverage_note(data.shape, n, k))
+
+
+def _coverage_note(shape: tuple[int, ...], n: int, k: int) -> str:
+    """Which calls and raters the complete table left out ("" when none)."""
+    units, raters = shape
+    parts = []
+    if k < raters:
+        parts.append(f"{raters - k} of {raters} raters have no rating and are left out")
+    if n < units:
+        parts.append(f"computed on the {n} of {units} calls every rater scored")
+    return "; ".join(parts)
 
 
 # --- Krippendorff's alpha ---

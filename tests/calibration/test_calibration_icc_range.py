@@ -219,3 +219,19 @@ def test_same_mean_for_every_call_explains_the_missing_interval():
 def test_a_defined_table_has_no_note():
     table = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6]], dtype=float)
     assert stats.icc(table).notes(rules.REPORTED_FORMS) == []
+
+
+def test_coverage_note_says_which_calls_and_raters_were_left_out():
+    table = np.vstack([NEGATIVE, [[80.0, NAN, 81.0]]])
+    table = np.hstack([table, np.full((6, 1), NAN)])  # a fourth rater who rated nothing
+    report = stats.icc(table)
+    assert (report.units_used, report.raters_used) == (5, 3)
+    assert report.coverage == (
+        "1 of 4 raters have no rating and are left out; "
+        "computed on the 5 of 6 calls every rater scored"
+    )
+    assert report.notes(rules.REPORTED_FORMS)[0] == report.coverage
+
+
+def test_complete_table_has_no_coverage_note():
+    assert stats.icc(NEGATIVE).coverage == ""
