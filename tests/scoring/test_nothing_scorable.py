@@ -192,3 +192,21 @@ def test_write_back_and_calibration_refuse_a_result_without_percentage():
 )
 def test_calibration_answer_percent_of_zero_maximum_is_none(answer, percent):
     assert answer.percent == percent
+
+
+def _evaluation(*marked_na):
+    scores = [
+        {"questionId": f"q{i}", "answerId": "" if na else f"a{i}", "score": 0, "markedNA": na}
+        for i, na in enumerate(marked_na)
+    ]
+    return {"answers": {"totalScore": 0, "questionGroupScores": [{"questionScores": scores}]}}
+
+
+@pytest.mark.parametrize(
+    ("marked_na", "expected"),
+    [((True, True), True), ((True, False), False), ((False,), False), ((), False)],
+)
+def test_an_all_na_genesys_evaluation_is_not_collected_as_zero(marked_na, expected):
+    from service.calibration.sources import nothing_scorable
+
+    assert nothing_scorable(_evaluation(*marked_na)) is expected
