@@ -192,20 +192,19 @@ def model_range(key: str, k: int) -> tuple[float, float]:
     return low, 1.0
 
 
-def _table_note(data: np.ndarray, table: np.ndarray) -> str:
-    """Why no ICC form can be computed from this table ("" when they can)."""
-    rated = int((~np.isnan(data)).any(axis=0).sum()) if data.ndim == 2 and data.size else 0
-    n = table.shape[0] if table.ndim == 2 else 0
-    if rated == 0:
+def _table_note(n: int, k: int) -> str:
+    """Why no ICC form can be computed from a complete n x k table ("" when they can).
+
+    ``k`` counts every rater with at least one rating (``complete_cases`` drops only the others).
+    """
+    if k == 0:
         return "no ratings"
-    if rated == 1:
+    if k == 1:
         return "only 1 rater has ratings; ICC needs at least 2"
     if n == 0:
-        return f"no call was rated by every rater (ICC uses only calls all {rated} raters scored)"
+        return f"no call was rated by every rater (ICC uses only calls all {k} raters scored)"
     if n == 1:
-        return f"only 1 call was rated by all {rated} raters; ICC needs at least 2"
-    if float(np.ptp(table)) == 0.0:
-        return "no variation: every rating used is identical"
+        return f"only 1 call was rated by all {k} raters; ICC needs at least 2"
     return ""
 
 
@@ -230,21 +229,20 @@ def check_form(key: str, form: Icc, a: Anova) -> tuple[Icc, str]:
     low, high = model_range(key, a.k)
     if form.value is None:
         return NO_ICC, f"{key}: undefined (its denominator is zero)"
-    bounds = f"[{low:.4g}, {high:.4g}]"
     if not low - 1e-9 <= form.value <= high + 1e-9:
         return NO_ICC, (
-            f"{key}: the estimate {form.value:.4g} lies outside {bounds}, the range the model "
-            "allows (scores vary more within calls than between them), so it is null"
+            f"{key}: the estimate {form.value:.4g} lies outside [{low:.4g}, {high:.4g}], the range "
+            "the model allows (scores vary more within calls than between them), so it is null"
         )
     if form.ci_low is None or form.ci_high is None:
         return Icc(form.value, None, None), _no_interval_reason(key, form.value, a)
-    interval = f"[{form.ci_low:.4g}, {form.ci_high:.4g}]"
     if form.ci_low > form.ci_high:
+        interval = f"[{form.ci_low:.4g}, {form.ci_high:.4g}]"
         return NO_ICC, f"{key}: its interval {interval} is unordered, so it is null"
     if form.ci_low < low - 1e-9 or form.ci_high > high + 1e-9:
         return NO_ICC, (
-            f"{key}: its interval {interval} leaves {bounds}, the range the model allows, "
-            "so it is null"
+            f"{key}: its interval [{form.ci_low:.4g}, {form.ci_high:.4g}] leaves "
+            f"[{low:.4g}, {high:.4g}], the range the model allows, so it is null"
         )
     return form, ""
 
@@ -256,11 +254,13 @@ def icc(ratings: np.ndarray, alpha: float = 0.05) -> IccReport:
     """
     data = np.asarray(ratings, dtype=float)
     table = complete_cases(data)
-    n, k = table.shape if table.ndim == 2 else (0, 0)
-    note = _table_note(data, table)
-    if note:
+    n, k = table.shape
+    note = _table_note(n, k)
+    a = two_way_anova(table) if not note else None
+    if a is not None and a.msr == 0 and a.msc == 0 and a.mse == 0:
+        note = "no variation: every rating used is identical"
+    if note or a is None:
         return IccReport(dict.fromkeys(ICC_KEYS, NO_ICC), n, k, note)
-    a = two_way_anova(table)
     (i11, i1k), (i21, i2k), (i31, i3k) = (
         icc_one_way(a, alpha),
         icc_agreement(a, alpha),
