@@ -235,3 +235,21 @@ def test_coverage_note_says_which_calls_and_raters_were_left_out():
 
 def test_complete_table_has_no_coverage_note():
     assert stats.icc(NEGATIVE).coverage == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables)
+def test_reports_show_only_in_range_banded_iccs(table):
+    rows = [
+        (f"c{i}", f"r{j}", "" if v is None else str(v))
+        for i, row in enumerate(table)
+        for j, v in enumerate(row)
+    ]
+    data = np.array([[NAN if v is None else v for v in row] for row in table], dtype=float)
+    for out in (agreement_report(rows), rules.reliability(data)):
+        for key in rules.REPORTED_FORMS:
+            value, low, high = out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"]
+            assert value is None or -1.0 <= value <= 1.0
+            assert (low is None) == (high is None)
+            assert low is None or low <= high
+            assert (out[f"{key}_band"] == "undefined") == (value is None)

@@ -213,6 +213,9 @@ def test_scoring_job_skips_a_fetched_voicemail(scoring_app, auth, genesys):
     r = row(scoring_app, out["jobId"])
     assert (r.status, r.reason, r.percentage) == ("skipped", "no_agent_speech", None)
     assert not genesys.evaluations
+    # A later delivery of the same interaction answers with the reason.
+    again = post(scoring_app, auth, {"conversationId": "c-vm"}).get_json()
+    assert (again["status"], again["reason"]) == ("skipped", "no_agent_speech")
 
 
 def test_event_with_an_inline_voicemail_is_answered_skipped(scoring_app, auth, genesys):
