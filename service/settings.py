@@ -189,6 +189,10 @@ class Settings(BaseSettings):
     # Off-peak batching: when set (for example "22-6", UTC hours), jobs wait for the window.
     scoring_offpeak_hours: str = ""
     scoring_reconcile_max_age_days: float = Field(default=7.0, ge=0)
+    # Redaction placeholders (regular expressions, a JSON list) added to the built-in defaults;
+    # QM_SCORING_REDACTION_DEFAULTS=false keeps only these (docs/scoring.md).
+    scoring_redaction_patterns: list[str] = Field(default_factory=list)
+    scoring_redaction_defaults: bool = True
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=4, ge=0, le=20)
     llm_backoff_base_seconds: float = Field(default=1.0, ge=0)
@@ -227,6 +231,14 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("scoring_redaction_patterns")
+    @classmethod
+    def _redaction_patterns_compile(cls, value: list[str]) -> list[str]:
+        from service.transcripts.rules import redaction_regex
+
+        redaction_regex(tuple(value))  # raises a ValueError naming the bad pattern
         return value
 
     @field_validator("job_backoff_seconds")

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from service.calibration import stats
-from service.calibration.rules import r4
+from service.calibration.rules import REPORTED_FORMS, r4
 
 REQUIRED_COLUMNS = ("unit", "rater", "score")
 
@@ -88,13 +88,9 @@ def agreement_report(
         "krippendorff_alpha": r4(alpha),
         "krippendorff_alpha_band": stats.alpha_band(alpha),
     }
-    notes = (
-        []
-        if alpha is not None
-        else ["alpha undefined: fewer than 2 pairable ratings or no variation"]
-    )
+    notes = [] if alpha is not None else [stats.alpha_note(table)]
     report = stats.icc(table) if numeric and table.size else None
-    for key in ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1"):
+    for key in REPORTED_FORMS:
         form = report.forms[key] if report else stats.NO_ICC
         out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"] = (
             r4(form.value),
@@ -105,7 +101,7 @@ def agreement_report(
     out["icc_units_used"] = report.units_used if report else 0
     if report is None:
         notes.append("ICC needs numeric scores" if table.size else "no ratings")
-    elif report.note:
-        notes.append(f"ICC: {report.note}")
+    else:
+        notes.extend(f"ICC: {note}" for note in report.notes(REPORTED_FORMS))
     out["notes"] = notes
     return out

@@ -42,9 +42,12 @@ def to_score_in(result: ScoreResult, *, conversation_id: str, evaluator_id: str)
     """A scored result as the calibration submission: total percentage and per-question answers.
 
     Question and answer ids are the Genesys form's, the same ids the humans' scores carry.
+    Raises ``ValueError`` for a result without a percentage.
     """
+    if result.percentage is None:
+        raise ValueError("a result without a percentage (nothing scorable) is no score")
     answers = [a for a in map(_answer, result.items) if a is not None]
-    total = min(100.0, max(0.0, round(result.percentage or 0.0, 2)))
+    total = min(100.0, max(0.0, round(result.percentage, 2)))
     return ScoreIn(
         conversationId=conversation_id, evaluatorId=evaluator_id, totalScore=total, answers=answers
     )
@@ -97,7 +100,9 @@ def ai_score(ctx: JobContext) -> dict[str, Any]:
     if service.progress(ctx.session, sess, utcnow()).revealed:
         return {"status": "skipped", "reason": "session_revealed"}
     result = _score(ctx, sess, interaction.conversation_id)
-    if result.needs_review:
+    if result.skipped:
+        return {"status": "skipped", "reason": result.skipped, "model": result.model}
+    if result.needs_review or result.percentage is None:
         # An uncertain AI score would skew the agreement figures: leave it missing, say why.
         return {"status": "needs_review", "reasons": result.review_reasons, "model": result.model}
     data = to_score_in(

@@ -67,7 +67,7 @@ def _collect_one(
     if evaluator not in members:
         return "skipped"
     total, answers = sources.answers_from_evaluation(evaluation)
-    if total is None or not 0 <= total <= 100:
+    if total is None or not 0 <= total <= 100 or sources.nothing_scorable(evaluation):
         return "skipped"
     data = ScoreIn(
         conversationId=item.conversation_id,

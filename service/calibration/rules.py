@@ -19,6 +19,7 @@ ALIGNED_MAX = 5.0
 VARIANCE_FLAG_OVER = 15.0
 KIND_HUMAN = "human"
 KIND_AI = "ai"
+REPORTED_FORMS = ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1")  # the forms reports show
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,11 @@ class Answer:
 
     @property
     def percent(self) -> float | None:
-        """Points as a percentage of the question's maximum, or raw points when unknown."""
-        if self.points is None:
+        """Points as a percentage of the question's maximum, or raw points when unknown.
+
+        None for no points and for a maximum of 0 (an N/A question: 0 of 0 is no percentage).
+        """
+        if self.points is None or self.max_points == 0:
             return None
         if self.max_points:
             return 100.0 * self.points / self.max_points
@@ -110,7 +114,7 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
         "icc_units_used": report.units_used,
         "icc_raters_used": report.raters_used,
     }
-    for key in ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1"):
+    for key in REPORTED_FORMS:
         form = report.forms[key]
         out[key] = r4(form.value)
         out[f"{key}_ci_low"] = r4(form.ci_low)
@@ -119,13 +123,9 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
     alpha = stats.krippendorff_alpha(table, "interval") if table.size else None
     out["krippendorff_alpha"] = r4(alpha)
     out["krippendorff_alpha_band"] = stats.alpha_band(alpha)
-    out["note"] = report.note if alpha is not None else _alpha_note(report.note)
+    notes = report.notes(REPORTED_FORMS) + ([] if alpha is not None else [stats.alpha_note(table)])
+    out["note"] = "; ".join(notes)
     return out
-
-
-def _alpha_note(icc_note: str) -> str:
-    note = "alpha undefined: fewer than 2 pairable ratings or no variation"
-    return f"{icc_note}; {note}" if icc_note else note
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from service.calibration.rules import r4
 from service.genesys.formats import genesys_interval
+from service.transcripts.rules import is_agent_participant
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def _parse_time(value: Any) -> datetime | None:
 def candidate_from_details(conv: Mapping[str, Any]) -> Candidate | None:
     """A candidate from one analytics conversation; None without an agent participant."""
     participants = conv.get("participants") or []
-    agent = next((p for p in participants if p.get("purpose") == "agent" and p.get("userId")), None)
+    agent = next((p for p in participants if p.get("userId") and is_agent_participant(p)), None)
     if agent is None:
         return None
     sessions = [s for p in participants for s in p.get("sessions") or []]

@@ -173,6 +173,18 @@ def answers_from_evaluation(
     return _number(scoring.get("totalScore")), answers
 
 
+def nothing_scorable(evaluation: dict[str, Any]) -> bool:
+    """True when every answered question is marked N/A: Genesys counts N/A as 0 of 0, so the
+    evaluation's total is no score (never a 0 % to calibrate against)."""
+    scores = [
+        q
+        for group in (evaluation.get("answers") or {}).get("questionGroupScores") or []
+        for q in group.get("questionScores") or []
+        if q.get("questionId")
+    ]
+    return bool(scores) and all(q.get("markedNA") for q in scores)
+
+
 def finished(evaluation: dict[str, Any]) -> bool:
     """FINISHED (REST) or Finished (events), any case."""
     return str(evaluation.get("status", "")).upper() == "FINISHED"

@@ -9,15 +9,18 @@ Every statistic that cannot be computed (too few units or raters, no variation) 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
+# Re-exported: callers and tests read the quantiles from here.
+from service.calibration.fdist import betainc as betainc
+from service.calibration.fdist import f_ppf as f_ppf
+from service.calibration.fdist import t_ppf as t_ppf
+
 LEVELS = ("nominal", "ordinal", "interval")
 ICC_KEYS = ("icc_1_1", "icc_1_k", "icc_2_1", "icc_2_k", "icc_3_1", "icc_3_k")
-_TINY = 1e-300
-_EPS = 1e-14
 
 
 def finite(value: float | None) -> float | None:
@@ -26,97 +29,6 @@ def finite(value: float | None) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-# --- the F distribution (for ICC confidence intervals, without a statistics stack) ---
-
-
-def _beta_cf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > _TINY else _TINY)
-    h = d
-    for m in range(1, 500):
-        m2 = 2 * m
-        for aa in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > _TINY else _TINY)
-            c = 1.0 + aa / c
-            c = c if abs(c) > _TINY else _TINY
-            h *= d * c
-        if abs(d * c - 1.0) < _EPS:
-            break
-    return h
-
-
-def _log_beta(a: float, b: float) -> float:
-    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-def betainc(a: float, b: float, x: float) -> float:
-    """The regularized incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    front = math.exp(a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _beta_cf(a, b, x) / a
-    return 1.0 - front * _beta_cf(b, a, 1.0 - x) / b
-
-
-def _beta_pdf(x: float, a: float, b: float, log_norm: float) -> float:
-    """Density of Beta(a, b) at x, or 0 where it cannot be represented."""
-    if not 0.0 < x < 1.0:
-        return 0.0
-    try:
-        return math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_norm)
-    except OverflowError:
-        return math.inf
-
-
-def _beta_ppf(p: float, a: float, b: float) -> float:
-    """Inverse of ``betainc`` in x: Newton steps inside a shrinking bracket, else bisection.
-
-    Tiny degrees of freedom (a Satterthwaite estimate near 0) push the answer against 1; the
-    bracket keeps every step inside (0, 1) and the result may then be 1.0 (an infinite F).
-    """
-    lo, hi, x = 0.0, 1.0, a / (a + b)
-    log_norm = _log_beta(a, b)
-    for _ in range(400):
-        err = betainc(a, b, x) - p
-        if abs(err) < 1e-13:
-            break
-        if err > 0:
-            hi = x
-        else:
-            lo = x
-        pdf = _beta_pdf(x, a, b, log_norm)
-        step = x - err / pdf if 0.0 < pdf < math.inf else -1.0
-        x = step if lo < step < hi else (lo + hi) / 2.0
-        if hi - lo < 1e-16 or x in (lo, hi):
-            break
-    return x
-
-
-@lru_cache(maxsize=4096)
-def f_ppf(q: float, d1: float, d2: float) -> float:
-    """Quantile ``q`` of the F distribution with ``d1`` and ``d2`` degrees of freedom."""
-    if not (0.0 < q < 1.0) or d1 <= 0 or d2 <= 0:
-        raise ValueError("f_ppf needs 0 < q < 1 and positive degrees of freedom")
-    x = _beta_ppf(q, d1 / 2.0, d2 / 2.0)
-    if x >= 1.0:
-        return math.inf
-    return d2 * x / (d1 * (1.0 - x))
-
-
-def t_ppf(q: float, df: float) -> float:
-    """Upper quantile ``q`` (> 0.5) of Student's t, from F(1, df)."""
-    return math.sqrt(f_ppf(2.0 * q - 1.0, 1.0, df))
 
 
 # --- ICC ---
@@ -249,34 +161,128 @@ def icc_agreement(a: Anova, alpha: float = 0.05) -> tuple[Icc, Icc]:
 
 @dataclass(frozen=True)
 class IccReport:
-    """Every ICC form of one table, how much of the table was usable, and why values are missing."""
+    """Every ICC form of one table, how much of the table was usable, and why values are missing.
+
+    ``note`` says why no form could be computed at all ("" otherwise); ``coverage`` which calls
+    and raters were left out of the complete table; ``form_notes``, per form key, why that form
+    is null or has no interval.
+    """
 
     forms: dict[str, Icc]
     units_used: int
     raters_used: int
     note: str = ""
+    form_notes: dict[str, str] = field(default_factory=dict)
+    coverage: str = ""
+
+    def notes(self, keys: Iterable[str] = ICC_KEYS) -> list[str]:
+        """The table note, the coverage note and the notes of the given forms, in that order."""
+        found = [self.form_notes[key] for key in keys if key in self.form_notes]
+        return [n for n in (self.note, self.coverage) if n] + found
+
+
+def model_range(key: str, k: int) -> tuple[float, float]:
+    """The values an ICC form can take under its model (k raters).
+
+    A single-rater ICC is the correlation of two of k exchangeable ratings of a call, which
+    cannot be below -1/(k-1) (the k x k correlation matrix must stay positive semi-definite);
+    an average-measure ICC is the correlation of two panels' mean scores, within [-1, 1].
+    """
+    low = -1.0 / (k - 1) if key.endswith("_1") and k > 1 else -1.0
+    return low, 1.0
+
+
+def _table_note(n: int, k: int) -> str:
+    """Why no ICC form can be computed from a complete n x k table ("" when they can).
+
+    ``k`` counts every rater with at least one rating (``complete_cases`` drops only the others).
+    """
+    if k == 0:
+        return "no ratings"
+    if k == 1:
+        return "only 1 rater has ratings; ICC needs at least 2"
+    if n == 0:
+        return f"no call was rated by every rater (ICC uses only calls all {k} raters scored)"
+    if n == 1:
+        return f"only 1 call was rated by all {k} raters; ICC needs at least 2"
+    return ""
+
+
+def _no_interval_reason(key: str, value: float, a: Anova) -> str:
+    if value >= 1.0 - 1e-12:
+        kind = "agreement" if key.startswith("icc_2") else "consistency"
+        return (
+            f"{key} is 1 (perfect {kind}: no residual variance), "
+            "so its confidence interval is undefined"
+        )
+    if a.msr == 0:
+        return f"{key}: every call has the same mean score, so its confidence interval is undefined"
+    return f"{key}: the interval's Satterthwaite degrees of freedom are not positive; no interval"
+
+
+def check_form(key: str, form: Icc, a: Anova) -> tuple[Icc, str]:
+    """The form unchanged with a note, or ``NO_ICC`` with the reason it cannot be reported.
+
+    Null when the value or an interval limit lies outside ``model_range`` or the interval is
+    unordered (an estimate the model cannot produce is an artefact, not a reliability).
+    """
+    low, high = model_range(key, a.k)
+    if form.value is None:
+        return NO_ICC, f"{key}: undefined (its denominator is zero)"
+    if not low - 1e-9 <= form.value <= high + 1e-9:
+        return NO_ICC, (
+            f"{key}: the estimate {form.value:.4g} lies outside [{low:.4g}, {high:.4g}], the range "
+            "the model allows (scores vary more within calls than between them), so it is null"
+        )
+    if form.ci_low is None or form.ci_high is None:
+        return Icc(form.value, None, None), _no_interval_reason(key, form.value, a)
+    if form.ci_low > form.ci_high:
+        interval = f"[{form.ci_low:.4g}, {form.ci_high:.4g}]"
+        return NO_ICC, f"{key}: its interval {interval} is unordered, so it is null"
+    if form.ci_low < low - 1e-9 or form.ci_high > high + 1e-9:
+        return NO_ICC, (
+            f"{key}: its interval [{form.ci_low:.4g}, {form.ci_high:.4g}] leaves "
+            f"[{low:.4g}, {high:.4g}], the range the model allows, so it is null"
+        )
+    return form, ""
 
 
 def icc(ratings: np.ndarray, alpha: float = 0.05) -> IccReport:
-    """All six Shrout & Fleiss ICC forms of a units x raters matrix (complete cases)."""
-    table = complete_cases(ratings)
-    n, k = table.shape if table.size else (0, 0)
-    empty = dict.fromkeys(ICC_KEYS, NO_ICC)
-    if k < 2:
-        return IccReport(empty, n, k, "fewer than 2 raters with ratings")
-    if n < 2:
-        return IccReport(empty, n, k, "fewer than 2 units rated by every rater")
-    a = two_way_anova(table)
-    if a.msr == 0 and a.mse == 0 and a.msc == 0:
-        return IccReport(empty, n, k, "no variation: every rating is identical")
+    """All six Shrout & Fleiss ICC forms of a units x raters matrix (complete cases).
+
+    Forms the model cannot produce are None with a note (``check_form``).
+    """
+    data = np.asarray(ratings, dtype=float)
+    table = complete_cases(data)
+    n, k = table.shape
+    note = _table_note(n, k)
+    a = two_way_anova(table) if not note else None
+    if a is not None and a.msr == 0 and a.msc == 0 and a.mse == 0:
+        note = "no variation: every rating used is identical"
+    if note or a is None:
+        return IccReport(dict.fromkeys(ICC_KEYS, NO_ICC), n, k, note)
     (i11, i1k), (i21, i2k), (i31, i3k) = (
         icc_one_way(a, alpha),
         icc_agreement(a, alpha),
         icc_consistency(a, alpha),
     )
-    forms = dict(zip(ICC_KEYS, (i11, i1k, i21, i2k, i31, i3k), strict=True))
-    note = "" if all(f.value is not None for f in forms.values()) else "some forms undefined"
-    return IccReport(forms, n, k, note)
+    forms, notes = {}, {}
+    for key, form in zip(ICC_KEYS, (i11, i1k, i21, i2k, i31, i3k), strict=True):
+        forms[key], why = check_form(key, form, a)
+        if why:
+            notes[key] = why
+    return IccReport(forms, n, k, "", notes, _coverage_note(data.shape, n, k))
+
+
+def _coverage_note(shape: tuple[int, ...], n: int, k: int) -> str:
+    """Which calls and raters the complete table left out ("" when none)."""
+    units, raters = shape
+    parts = []
+    if k < raters:
+        parts.append(f"{raters - k} of {raters} raters have no rating and are left out")
+    if n < units:
+        parts.append(f"computed on the {n} of {units} calls every rater scored")
+    return "; ".join(parts)
 
 
 # --- Krippendorff's alpha ---
@@ -346,6 +352,17 @@ def krippendorff_alpha(ratings: np.ndarray, level: str = "interval") -> float | 
     return _coincidence_alpha(data, level)
 
 
+def alpha_note(ratings: np.ndarray) -> str:
+    """Why Krippendorff's alpha of this matrix is undefined (call it when alpha is None)."""
+    data = np.asarray(ratings, dtype=float)
+    if data.ndim != 2 or data.size == 0 or not (~np.isnan(data)).any():
+        return "alpha undefined: no ratings"
+    pairable = data[(~np.isnan(data)).sum(axis=1) >= 2]
+    if pairable.size == 0:
+        return "alpha undefined: no call was rated by 2 or more raters, so no ratings pair up"
+    return "alpha undefined: no variation, every rating of a call rated twice or more is identical"
+
+
 def nominal_agreement_batch(codes: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
     """Nominal alpha and percent agreement of many questions at once.
 
@@ -388,8 +405,8 @@ def percent_agreement(answers: np.ndarray) -> float | None:
 
 def icc_band(value: float | None) -> str:
     """Koo & Li (2016): below .50 poor, .50-.75 moderate, .75-.90 good, above .90 excellent."""
-    if value is None:
-        return "undefined"
+    if value is None or not -1.0 <= value <= 1.0:
+        return "undefined"  # an ICC outside [-1, 1] is no reliability: never banded
     if value < 0.5:
         return "poor"
     if value < 0.75:

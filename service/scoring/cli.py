@@ -29,6 +29,8 @@ def _engine(settings: Settings) -> tuple[Any, Any]:
 
 
 def _table(result: Any) -> str:
+    if result.skipped:
+        return f"skipped: {result.skipped}  (not scored)"
     rows = [f"{'question':24} {'answer':22} {'score':>6} {'method':7} verified"]
     for item in result.items:
         answer = "-" if item.answer is None else item.answer
@@ -108,16 +110,20 @@ def score_batch_command(directory: str, scorecard: str, out_path: str, workers: 
             return {"file": path.name, "error": str(exc)}
         return {"file": path.name, **score(doc, card, chat, cfg).to_json()}
 
-    review = 0
+    review = skipped = 0
     with open(out_path, "w", encoding="utf-8") as out, ThreadPoolExecutor(max(1, workers)) as pool:
         futures = [pool.submit(one, p) for p in paths]
         for done, future in enumerate(as_completed(futures), 1):
             row = future.result()
             review += bool(row.get("needsReview") or row.get("error"))
+            skipped += bool(row.get("skipped"))
             out.write(json.dumps(row) + "\n")
             click.echo(f"\rscored {done}/{len(paths)}  needs review {review}", nl=False, err=True)
     click.echo("", err=True)
-    click.echo(f"{len(paths)} transcripts scored, {review} need review: {out_path}")
+    extra = f", {skipped} skipped" if skipped else ""
+    click.echo(
+        f"{len(paths) - skipped} transcripts scored, {review} need review{extra}: {out_path}"
+    )
 
 
 @click.command("scoring-reconcile")

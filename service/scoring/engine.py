@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,13 @@ from service.scoring.prompt import NA, PROMPTS, Prompt, messages
 from service.scoring.results import CallLog, Evidence, ItemResult, ScoreResult
 from service.scoring.scorecard import Question, Scorecard
 from service.settings import Settings
-from service.transcripts.rules import Transcript, neutralize_redactions
+from service.transcripts.rules import (
+    DEFAULT_REDACTION_PATTERNS,
+    Transcript,
+    neutralize_redactions,
+    redaction_patterns,
+    redaction_regex,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class EngineConfig:
     risk_max_turns: int = 3
     max_output_tokens: int = 2000
     policy: rules.Policy = rules.Policy()
+    redaction_patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -35,6 +43,9 @@ class EngineConfig:
             risk_max_turns=settings.scoring_risk_max_turns,
             max_output_tokens=settings.llm_max_output_tokens,
             policy=policy_from_settings(settings),
+            redaction_patterns=redaction_patterns(
+                settings.scoring_redaction_defaults, settings.scoring_redaction_patterns
+            ),
         )
 
 
@@ -181,8 +192,8 @@ def _neutral_item(q: Question, section_id: str, note: str) -> ItemResult:
     )
 
 
-def totals(card: Scorecard, items: list[ItemResult]) -> float:
-    """The Genesys-weighted percentage of the items."""
+def totals(card: Scorecard, items: list[ItemResult]) -> float | None:
+    """The Genesys-weighted percentage of the items; None when no item has possible points."""
     by_id = {q.id: q for q in card.questions}
     scores = [
         rules.ItemScore(
@@ -209,13 +220,19 @@ def _pre_llm_block(transcript: Transcript, cfg: EngineConfig) -> str:
 
 
 def _phrase_items(
-    t: Transcript, card: Scorecard, cfg: EngineConfig, reasons: list[str]
+    t: Transcript,
+    card: Scorecard,
+    cfg: EngineConfig,
+    reasons: list[str],
+    redaction: re.Pattern[str],
 ) -> dict[str, ItemResult]:
     items = {}
     for section in card.sections:
         for q in section.questions:
             if q.kind == "phrase":
-                items[q.id], why = score_phrase_item(t, q, section.id, cfg.evidence_threshold)
+                items[q.id], why = score_phrase_item(
+                    t, q, section.id, cfg.evidence_threshold, redaction
+                )
                 reasons += [why] if why else []
     return items
 
@@ -253,23 +270,47 @@ def _llm_items(
 def score(
     transcript: Transcript, card: Scorecard, chat: ChatModel | None, cfg: EngineConfig
 ) -> ScoreResult:
-    """Score a transcript; every failure ends in an explicit ``needs_review`` result."""
-    t = neutralize_redactions(transcript)
+    """Score a transcript; every failure ends in an explicit ``needs_review`` result.
+
+    A transcript in which no agent ever speaks is not scored: the result is ``skipped``
+    (``no_agent_speech``), with no items and no percentage.
+    """
     prompt = PROMPTS.get(card)
+    if not rules.has_agent_speech(transcript):
+        return ScoreResult(
+            scorecard_id=card.id,
+            scorecard_version=card.version,
+            model=chat.model if chat else "",
+            prompt_version=prompt.version,
+            items=[],
+            percentage=None,
+            needs_review=False,
+            review_reasons=[],
+            skipped="no_agent_speech",
+        )
+    # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
+    # before phrase matching and before the model sees the transcript.
+    patterns = redaction_patterns(False, cfg.redaction_patterns, card.redaction_patterns)
+    redaction = redaction_regex(patterns)
+    t = neutralize_redactions(transcript, redaction)
     phrase_reasons: list[str] = []
     llm_reasons: list[str] = []
-    items = _phrase_items(t, card, cfg, phrase_reasons)
+    items = _phrase_items(t, card, cfg, phrase_reasons, redaction)
     outcome = _run_llm(t, card, prompt, chat, cfg)
     items.update(_llm_items(t, card, outcome, cfg, llm_reasons))
     reasons = ([outcome.reason] if outcome.data is None else []) + phrase_reasons + llm_reasons
     ordered = [items[q.id] for q in card.questions]
+    percentage = None if outcome.data is None else totals(card, ordered)
+    if outcome.data is not None and percentage is None:
+        # Every answer N/A or every item excluded: 0 of 0 points is no score, not 0 %.
+        reasons.append("nothing_scorable")
     return ScoreResult(
         scorecard_id=card.id,
         scorecard_version=card.version,
         model=chat.model if chat else "",
         prompt_version=prompt.version,
         items=ordered,
-        percentage=None if outcome.data is None else totals(card, ordered),
+        percentage=percentage,
         needs_review=bool(reasons),
         review_reasons=reasons,
         calls=outcome.calls,

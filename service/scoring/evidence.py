@@ -208,17 +208,16 @@ def find_phrase(
     return None
 
 
-def _split_redacted(text: str) -> list[str]:
-    return [
-        normalize(part)
-        for part in re.split(
-            REDACTION_RE.pattern + "|" + re.escape(NEUTRAL_TOKEN), text, flags=re.IGNORECASE
-        )
-    ]
+def _split_redacted(text: str, redaction: re.Pattern[str]) -> list[str]:
+    return [normalize(part) for part in redaction.sub(NEUTRAL_TOKEN, text).split(NEUTRAL_TOKEN)]
 
 
 def redacted_phrase_turn(
-    transcript: Transcript, phrase: str, speakers: tuple[str, ...], min_cover: float = 0.5
+    transcript: Transcript,
+    phrase: str,
+    speakers: tuple[str, ...],
+    min_cover: float = 0.5,
+    redaction: re.Pattern[str] = REDACTION_RE,
 ) -> int | None:
     """The turn where the phrase was probably hidden by a redaction, or None.
 
@@ -228,13 +227,15 @@ def redacted_phrase_turn(
     """
     words = normalize(phrase).split()
     for i, turn in enumerate(transcript.turns):
-        if turn.speaker in speakers and _phrase_behind_redaction(turn, words, min_cover):
+        if turn.speaker in speakers and _behind_redaction(turn, words, min_cover, redaction):
             return i
     return None
 
 
-def _phrase_behind_redaction(turn: Turn, words: list[str], min_cover: float) -> bool:
-    parts = _split_redacted(turn.text)
+def _behind_redaction(
+    turn: Turn, words: list[str], min_cover: float, redaction: re.Pattern[str]
+) -> bool:
+    parts = _split_redacted(turn.text, redaction)
     if len(parts) < 2 or not words:
         return False
     for left, right in zip(parts, parts[1:], strict=False):

@@ -159,6 +159,10 @@ def _write(ctx: JobContext, row: ScoringRequest, api: Any, evaluator: str) -> di
         if row.status != "scored":
             return {"status": row.status, "reason": row.reason}
     result = ScoreResult.from_json(row.result or {})
+    if result.percentage is None or result.needs_review:
+        # Nothing scorable (0 of 0 points) is no score: Genesys must never show it as 0 %.
+        row.status, row.reason = "needs_review", "; ".join(result.review_reasons) or "no_score"
+        return {"status": row.status, "reason": row.reason}
     body = build_body(
         current,
         result,

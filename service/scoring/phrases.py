@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from service.scoring.evidence import find_phrase, redacted_phrase_turn
 from service.scoring.results import Evidence, ItemResult
 from service.scoring.scorecard import Question
-from service.transcripts.rules import Transcript
+from service.transcripts.rules import REDACTION_RE, Transcript
 
 
 def _item(
@@ -28,9 +30,16 @@ def _item(
 
 
 def score_phrase_item(
-    transcript: Transcript, q: Question, section_id: str, threshold: float
+    transcript: Transcript,
+    q: Question,
+    section_id: str,
+    threshold: float,
+    redaction: re.Pattern[str] = REDACTION_RE,
 ) -> tuple[ItemResult, str]:
-    """Score one phrase question; returns (item, review reason or "")."""
+    """Score one phrase question; returns (item, review reason or "").
+
+    ``redaction`` is what counts as a placeholder (the configured patterns).
+    """
     speakers = q.evidence_speakers
     for phrase in q.forbidden:
         hit = find_phrase(transcript, phrase, speakers, threshold)
@@ -41,16 +50,21 @@ def score_phrase_item(
     for phrase in q.phrases:
         hit = find_phrase(transcript, phrase, speakers, threshold)
         if hit is None:
-            return _missing(transcript, q, section_id, phrase, found)
+            return _missing(transcript, q, section_id, phrase, found, redaction)
         found.append(Evidence(hit.turn, hit.quote, True, hit.start, hit.end))
     note = "required wording found" if q.phrases else "no forbidden phrase used"
     return _item(q, section_id, True, found, note), ""
 
 
 def _missing(
-    transcript: Transcript, q: Question, section_id: str, phrase: str, found: list[Evidence]
+    transcript: Transcript,
+    q: Question,
+    section_id: str,
+    phrase: str,
+    found: list[Evidence],
+    redaction: re.Pattern[str],
 ) -> tuple[ItemResult, str]:
-    turn = redacted_phrase_turn(transcript, phrase, q.evidence_speakers)
+    turn = redacted_phrase_turn(transcript, phrase, q.evidence_speakers, redaction=redaction)
     if turn is None:
         return _item(q, section_id, False, found, f"required wording missing: {phrase!r}"), ""
     # The disclosure was said but masked by redaction: never charge the agent for it, and

@@ -122,6 +122,7 @@ class ScoreResult:
     review_reasons: list[str]
     calls: list[CallLog] = field(default_factory=list)
     retryable: bool = False  # the LLM was unavailable: a job should try again later
+    skipped: str = ""  # why the interaction is not scored at all (e.g. "no_agent_speech")
 
     @property
     def prompt_tokens(self) -> int:
@@ -150,11 +151,12 @@ class ScoreResult:
             percentage=data["percentage"],
             needs_review=data["needsReview"],
             review_reasons=list(data["reviewReasons"]),
+            skipped=str(data.get("skipped") or ""),
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The public shape (documented in docs/scoring.md)."""
-        return {
+        """The public shape (documented in docs/scoring.md); ``skipped`` only when skipped."""
+        out = {
             "scorecardId": self.scorecard_id,
             "scorecardVersion": self.scorecard_version,
             "model": self.model,
@@ -168,3 +170,4 @@ class ScoreResult:
             "latencyMs": round(self.latency_ms, 1),
             "items": [i.to_json() for i in self.items],
         }
+        return {"skipped": self.skipped, **out} if self.skipped else out

@@ -66,15 +66,20 @@ def exclusion_reason(
 
 def transcript_exclusion(policy: Policy, transcript: Transcript) -> str:
     """Why a fetched transcript is not scored ("" = score it); checked again at scoring time."""
-    speakers = [t.speaker for t in transcript.turns]
-    if "agent" not in speakers:
-        return "abandoned"  # nobody from our side ever spoke: the customer never reached an agent
+    if not has_agent_speech(transcript):
+        # No agent ever spoke (a bot, IVR or voicemail only): there is nobody to evaluate.
+        return "no_agent_speech"
     if len(transcript.turns) < policy.min_turns:
         return "too_short"
     duration = transcript.duration_seconds
     if duration is not None and duration < policy.min_duration_seconds:
         return "too_short"
     return ""
+
+
+def has_agent_speech(transcript: Transcript) -> bool:
+    """True when at least one turn is the agent's (see ``service.transcripts.rules``)."""
+    return any(t.speaker == "agent" for t in transcript.turns)
 
 
 def low_confidence(policy: Policy, transcript: Transcript) -> bool:
@@ -173,8 +178,14 @@ class ItemScore:
     kill_failed: bool = False
 
 
-def percentage(items: list[ItemScore], weights: dict[str, float], weighted: bool = True) -> float:
-    """Genesys weighting: sum(points x weight) / sum(possible x weight); N/A counts 0 of 0."""
+def percentage(
+    items: list[ItemScore], weights: dict[str, float], weighted: bool = True
+) -> float | None:
+    """Genesys weighting: sum(points x weight) / sum(possible x weight) x 100, 2 decimals.
+
+    N/A and excluded items count 0 of 0 (as Genesys counts N/A); a failed kill question gives 0.
+    None when nothing is scorable (no possible points): that is no score, never 0 %.
+    """
     num = den = 0.0
     for item in items:
         if not item.counted:
@@ -184,7 +195,7 @@ def percentage(items: list[ItemScore], weights: dict[str, float], weighted: bool
         den += item.max_score * weight
     if any(i.kill_failed for i in items):
         return 0.0  # a failed kill question zeroes the whole evaluation
-    return round(num / den * 100, 2) if den > 0 else 0.0
+    return round(num / den * 100, 2) if den > 0 else None
 
 
 def floor_points(value: float) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from service.transcripts.rules import RedactionPatternError, redaction_regex
+
 # A Genesys help text can mark a verbatim disclosure: Verbatim: "this call may be recorded".
 _VERBATIM_RE = re.compile(r"verbatim:\s*[\"“]([^\"”]+)[\"”]", re.IGNORECASE)
 _FORBIDDEN_RE = re.compile(r"forbidden:\s*[\"“]([^\"”]+)[\"”]", re.IGNORECASE)
@@ -82,6 +84,7 @@ class Scorecard:
     source: str = "yaml"
     context_id: str = ""
     weight_mode: str = "SCALED"
+    redaction_patterns: tuple[str, ...] = ()  # added to the settings' (docs/scoring.md)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -182,7 +185,21 @@ def from_dict(data: Any) -> Scorecard:
         name=str(data.get("name") or data["id"]),
         version=str(data.get("version", "1")),
         sections=tuple(sections),
+        redaction_patterns=_redaction_patterns(data.get("redactionPatterns")),
     )
+
+
+def _redaction_patterns(raw: Any) -> tuple[str, ...]:
+    """The scorecard's own redaction patterns; raises ``ScorecardError`` when one is invalid."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(p, str) and p for p in raw):
+        raise ScorecardError("'redactionPatterns' must be a list of regular expressions")
+    try:
+        redaction_regex(tuple(raw))
+    except RedactionPatternError as exc:
+        raise ScorecardError(f"'redactionPatterns': {exc}") from exc
+    return tuple(raw)
 
 
 def load_yaml(path: str | Path) -> Scorecard:

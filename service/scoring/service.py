@@ -21,6 +21,7 @@ from service.scoring.results import ScoreResult
 from service.scoring.schemas import InteractionIn, ScoreTranscriptOut
 from service.scoring.scorecard import Scorecard, ScorecardError
 from service.settings import Settings
+from service.transcripts.rules import TranscriptError, parse_document
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,17 @@ def _get_or_create(
     return row, True
 
 
+def _inline_exclusion(transcript: dict[str, Any] | None, settings: Settings) -> str:
+    """Why an inline transcript is not scored (no agent speech, too short), known at once."""
+    if transcript is None:
+        return ""
+    try:
+        parsed = parse_document(transcript)
+    except TranscriptError:
+        return ""  # the job reports the unreadable transcript
+    return rules.transcript_exclusion(policy_from_settings(settings), parsed)
+
+
 def ingest(
     session: Session,
     *,
@@ -90,7 +102,7 @@ def ingest(
         wrapup_code=body.wrapupCode,
         abandoned=body.abandoned,
         duration_seconds=body.durationSeconds,
-    )
+    ) or _inline_exclusion(transcript, settings)
     fields = {
         "conversation_id": body.conversationId,
         "communication_id": body.communicationId,
@@ -148,8 +160,11 @@ def record(session: Session, row: ScoringRequest, card: Scorecard, result: Score
     row.prompt_tokens += result.prompt_tokens
     row.completion_tokens += result.completion_tokens
     row.latency_ms += result.latency_ms
-    row.status = "needs_review" if result.needs_review else "scored"
-    row.reason = "; ".join(result.review_reasons)[:2000]
+    if result.skipped:
+        row.status, row.reason = "skipped", result.skipped
+    else:
+        row.status = "needs_review" if result.needs_review else "scored"
+        row.reason = "; ".join(result.review_reasons)[:2000]
     session.flush()
 
 

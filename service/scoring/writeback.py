@@ -21,7 +21,12 @@ def question_comment(item: ItemResult, limit: int) -> str:
 
 
 def overall_comment(result: ScoreResult, limit: int) -> str:
-    """The evaluation comment: the tag QA reports filter on, plus model and prompt versions."""
+    """The evaluation comment: the tag QA reports filter on, plus model and prompt versions.
+
+    Raises ``ValueError`` for a result without a percentage (nothing scorable): never written.
+    """
+    if result.percentage is None:
+        raise ValueError("a result without a percentage is never written back")
     text = (
         f"{AUTOMATED_TAG} Scored by QM Loop with model {result.model}, prompt "
         f"{result.prompt_version}, scorecard version {result.scorecard_version}: "

@@ -10,27 +10,87 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 SPEAKERS = ("agent", "customer", "ivr", "system")
 VOICE_MEDIA = {"call", "voice", "callback"}
-# Redaction placeholders as Genesys and other redactors write them.
-REDACTION_RE = re.compile(r"\[(?:redacted|pii|[a-z_]*_redacted)\]|<redacted>", re.IGNORECASE)
 NEUTRAL_TOKEN = "[CUSTOMER_DATA]"
+# Redaction placeholders as Genesys and other redactors write them (docs/scoring.md). Each is a
+# regular expression; use scoped flags such as (?i:...) so they combine into one.
+DEFAULT_REDACTION_PATTERNS: tuple[str, ...] = (
+    # Genesys's masks (help.mypurecloud.com FAQ "Which entities are masked?"), plus
+    # [REDACTED], [PII] and [xxx_redacted] in any case.
+    r"(?i:\[(?:redacted|pii|[a-z_]*_redacted|card number|card expiry date|user info|phone"
+    r"|email|name|postal code|location|national id|personal info)\])",
+    # Upper-case labels: [PII], [NAME], [CREDIT_CARD] (Amazon Transcribe, Google DLP...);
+    # not ASR sound tags such as [NOISE] or [INAUDIBLE].
+    r"\[(?!(?:NOISE|LAUGHTER|LAUGH|INAUDIBLE|SILENCE|MUSIC|CROSSTALK|UNK|BLANK_AUDIO)\])"
+    r"[A-Z][A-Z0-9_ ]*[A-Z0-9_]\]",
+    # Tags: <redacted>, <redacted_number> in any case; <PERSON>, <PHONE_NUMBER> (Presidio).
+    r"(?i:<redacted[a-z_]*>)",
+    r"<[A-Z][A-Z0-9_]+>",
+    # Template slots: {{PHONE}}, {{ name }}.
+    r"\{\{\s*[A-Za-z][A-Za-z0-9_]*\s*\}\}",
+    # Character masks: ****, ####, XXXX-XXXX (a run of 3+ * or #, 3+ X or 4+ x as a word).
+    r"\*{3,}",
+    r"#{3,}",
+    r"\b(?:X{3,}|x{4,})\b",
+)
 
+
+class RedactionPatternError(ValueError):
+    """A redaction pattern is not a valid regular expression."""
+
+
+@lru_cache(maxsize=64)
+def redaction_regex(patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS) -> re.Pattern[str]:
+    """One regex matching any of the patterns; raises ``RedactionPatternError``."""
+    if not patterns:
+        return re.compile(r"(?!x)x")  # matches nothing
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error as exc:
+        raise RedactionPatternError(f"invalid redaction pattern: {exc}") from exc
+
+
+def redaction_patterns(defaults: bool, *extra: Iterable[str]) -> tuple[str, ...]:
+    """The defaults (unless switched off) followed by every extra pattern, without repeats."""
+    out = list(DEFAULT_REDACTION_PATTERNS if defaults else ())
+    for group in extra:
+        out += [p for p in group if p and p not in out]
+    return tuple(out)
+
+
+REDACTION_RE = redaction_regex()
+
+# Speaker labels of the plain form (explicit, so no participant windows are needed).
 _SPEAKER_ALIASES = {
     "agent": "agent",
     "user": "agent",
-    "internal": "agent",
     "customer": "customer",
     "external": "customer",
     "ivr": "ivr",
     "acd": "ivr",
     "bot": "ivr",
+    "botflow": "ivr",
+    "digitalbot": "ivr",
     "workflow": "ivr",
     "system": "system",
     "action": "system",
+    "voicemail": "system",
 }
+# Genesys participant purposes (conversation and analytics participants) that are a person
+# answering for us. Everything else (acd, ivr, botflow, digitalbot, workflow, voicemail, fax,
+# station, dialer, campaign, outbound, api, customer, external and any purpose Genesys adds
+# later) is not the agent: attribution fails closed.
+AGENT_PURPOSES = frozenset({"agent", "user"})
+# Automated participants on our side: their phrases are shown as IVR turns.
+AUTOMATED_PURPOSES = frozenset({"ivr", "acd", "bot", "botflow", "digitalbot", "workflow"})
+# Phrase-level purposes in a Speech & Text Analytics document: our side (agent or IVR/bot,
+# told apart by the participant windows) and the customer's side.
+OUR_SIDE_PURPOSES = frozenset({"internal", "agent", "user"})
+CUSTOMER_PURPOSES = frozenset({"external", "customer"})
 
 
 class TranscriptError(ValueError):
@@ -139,17 +199,19 @@ def parse_document(doc: Any) -> Transcript:
 
 
 def parse_genesys(doc: dict[str, Any]) -> Transcript:
-    """Read a Speech & Text Analytics transcript document; raises ``TranscriptError``."""
+    """Read a Speech & Text Analytics transcript document; raises ``TranscriptError``.
+
+    A phrase is the agent's only when it starts inside the window of a participant who is a
+    person answering for us (``is_agent_participant``); see docs/scoring.md.
+    """
     phrases = [p for t in doc.get("transcripts") or [] for p in (t.get("phrases") or [])]
     phrases.sort(key=lambda p: (_int_or_none(p.get("startTimeMs")) or 0, p.get("phraseIndex", 0)))
-    windows = _participant_windows(doc.get("participants") or [])
+    participants = doc.get("participants") or []
+    windows = _participant_windows(participants)
     turns = [_phrase_turn(p, windows) for p in phrases if _phrase_text(p)]
     transcripts = doc.get("transcripts") or [{}]
     agents = tuple(
-        str(p["userId"])
-        for p in doc.get("participants") or []
-        if p.get("userId")
-        and str(p.get("participantPurpose", "")).lower() in ("agent", "user", "internal")
+        str(p["userId"]) for p in participants if p.get("userId") and is_agent_participant(p)
     )
     return Transcript(
         turns=tuple(merge_turns(turns)),
@@ -159,6 +221,17 @@ def parse_genesys(doc: dict[str, Any]) -> Transcript:
         language=str(transcripts[0].get("language") or ""),
         agent_user_ids=agents,
     )
+
+
+def is_agent_participant(participant: dict[str, Any]) -> bool:
+    """True for a person answering for us: purpose ``agent`` or ``user`` with a user id, or the
+    transcript document's generic ``internal`` with a user id (IVRs, bots, flows and voicemail
+    have none). Every other purpose, and any unknown one, is not the agent."""
+    purpose = str(participant.get("participantPurpose") or participant.get("purpose") or "")
+    purpose = purpose.strip().lower()
+    if purpose in AGENT_PURPOSES:
+        return True
+    return purpose == "internal" and bool(participant.get("userId"))
 
 
 def _phrase_text(phrase: dict[str, Any]) -> str:
@@ -173,26 +246,31 @@ def _phrase_duration(phrase: dict[str, Any]) -> int | None:
 
 
 def _participant_windows(participants: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
-    """(purpose, start, end) of each participant; used to tell agents from IVR and bots."""
+    """(role, start, end) of each timed participant: ``agent``, ``ivr`` or ``other``."""
     out = []
     for p in participants:
-        try:
-            purpose = normalize_speaker(p.get("participantPurpose"))
-        except TranscriptError:
-            continue
+        purpose = str(p.get("participantPurpose") or p.get("purpose") or "").strip().lower()
+        if is_agent_participant(p):
+            role = "agent"
+        else:
+            role = "ivr" if purpose in AUTOMATED_PURPOSES else "other"
         start, end = _int_or_none(p.get("startTimeMs")), _int_or_none(p.get("endTimeMs"))
         if start is not None:
-            out.append((purpose, start, end if end is not None else 2**62))
+            out.append((role, start, end if end is not None else 2**62))
     return out
 
 
 def _phrase_turn(phrase: dict[str, Any], windows: list[tuple[str, int, int]]) -> Turn:
     text = _phrase_text(phrase)
-    speaker = normalize_speaker(phrase.get("participantPurpose") or "external")
+    purpose = str(phrase.get("participantPurpose") or "external").strip().lower()
     start = _int_or_none(phrase.get("startTimeMs"))
     duration = _phrase_duration(phrase)
-    if speaker == "agent" and start is not None:
-        speaker = _internal_speaker(start, windows)
+    if purpose in OUR_SIDE_PURPOSES:
+        speaker = _internal_speaker(start, windows)  # the windows decide, failing closed
+    elif purpose in CUSTOMER_PURPOSES:
+        speaker = "customer"
+    else:  # automated, voicemail or unknown: never the agent
+        speaker = "ivr" if purpose in AUTOMATED_PURPOSES else "system"
     return Turn(
         speaker=speaker,
         text=text,
@@ -203,12 +281,15 @@ def _phrase_turn(phrase: dict[str, Any], windows: list[tuple[str, int, int]]) ->
     )
 
 
-def _internal_speaker(start: int, windows: list[tuple[str, int, int]]) -> str:
-    """An internal phrase is the agent's unless only an IVR/bot participant was present then."""
-    present = {purpose for purpose, lo, hi in windows if lo <= start <= hi}
-    if "ivr" in present and "agent" not in present:
-        return "ivr"
-    return "agent"
+def _internal_speaker(start: int | None, windows: list[tuple[str, int, int]]) -> str:
+    """Our side's phrase is the agent's only inside an agent's window; else an IVR/bot turn
+    when an automated participant was present, else ``system`` (voicemail, unknown, untimed)."""
+    if start is None:
+        return "system"
+    present = {role for role, lo, hi in windows if lo <= start <= hi}
+    if "agent" in present:
+        return "agent"
+    return "ivr" if "ivr" in present else "system"
 
 
 def merge_turns(turns: Iterable[Turn]) -> list[Turn]:
@@ -237,17 +318,17 @@ def _weighted(a: Turn, b: Turn) -> float | None:
     return (a.confidence * wa + b.confidence * wb) / (wa + wb)
 
 
-def neutralize_redactions(transcript: Transcript) -> Transcript:
+def neutralize_redactions(
+    transcript: Transcript, redaction: re.Pattern[str] = REDACTION_RE
+) -> Transcript:
     """Replace redaction placeholders with a neutral token the prompt tells the model to ignore."""
-    turns = tuple(
-        replace(t, text=REDACTION_RE.sub(NEUTRAL_TOKEN, t.text)) for t in transcript.turns
-    )
+    turns = tuple(replace(t, text=redaction.sub(NEUTRAL_TOKEN, t.text)) for t in transcript.turns)
     return replace(transcript, turns=turns)
 
 
-def has_redaction(text: str) -> bool:
+def has_redaction(text: str, redaction: re.Pattern[str] = REDACTION_RE) -> bool:
     """True when the text carries a redaction placeholder (original or neutralized)."""
-    return bool(REDACTION_RE.search(text)) or NEUTRAL_TOKEN in text
+    return bool(redaction.search(text)) or NEUTRAL_TOKEN in text
 
 
 def _int_or_none(value: Any) -> int | None:

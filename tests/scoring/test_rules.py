@@ -37,9 +37,9 @@ def test_min_turns_boundary(n, reason):
     assert rules.transcript_exclusion(POLICY, plain(*turns)) == reason
 
 
-def test_no_agent_turn_means_abandoned():
+def test_no_agent_turn_means_no_agent_speech():
     t = plain(*[("customer", "hello?")] * 6)
-    assert rules.transcript_exclusion(POLICY, t) == "abandoned"
+    assert rules.transcript_exclusion(POLICY, t) == "no_agent_speech"
 
 
 @pytest.mark.parametrize(("conf", "low"), [(0.59, True), (0.6, False), (0.61, False)])
@@ -71,7 +71,7 @@ def test_genesys_weighting_example():
     assert rules.percentage(items, {"g1": 40, "g2": 20}, weighted=False) == pytest.approx(66.67)
     killed = [*items, ItemScore("g2", 0, 1, True, kill_failed=True)]
     assert rules.percentage(killed, {"g1": 40, "g2": 20}) == 0.0
-    assert rules.percentage([], {}) == 0.0
+    assert rules.percentage([], {}) is None  # nothing scorable is no score, not 0 %
 
 
 @pytest.mark.parametrize(("value", "points"), [(4.2, 4), (4.999, 4), (5.0, 5), (0.0, 0), (1, 1)])

@@ -130,7 +130,6 @@ def test_redaction_tokens_become_neutral():
     [
         {"transcripts": 5},
         {"transcripts": [{"phrases": [5]}]},
-        {"transcripts": [{"phrases": [{"text": "hi", "participantPurpose": "alien"}]}]},
         {"transcripts": [], "participants": "x"},
         {"transcripts": []},
         {"turns": "abc"},
