@@ -6,10 +6,58 @@ import json
 import logging
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, g, has_request_context, request
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+# Query parameters whose values are credentials in the URLs operators paste (webhooks, DSNs).
+_SECRET_PARAMS = {
+    "access_token",
+    "api_key",
+    "apikey",
+    "client_secret",
+    "code",
+    "key",
+    "password",
+    "secret",
+    "sig",
+    "signature",
+    "token",
+}
+# Libraries that log credentials at DEBUG: authlib logs every issued token ("Issue token %r").
+_SECRET_LOGGERS = ("authlib",)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and credential-like query values replaced by ``***``.
+
+    The one helper for printing a URL (database, webhook, LLM, Genesys); an unparsable URL
+    comes back as ``***``.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "***"
+    netloc = parts.netloc
+    if password is not None:
+        userinfo, _, host = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}:***@{host}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode(
+        [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*"
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def quiet_secret_loggers() -> None:
+    """Keep libraries that log token values at DEBUG at INFO, whatever the root level."""
+    for name in _SECRET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class CorrelationFilter(logging.Filter):
@@ -52,11 +100,13 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet_secret_loggers()
 
 
 def init_request_logging(app: Flask) -> None:
     """Read or mint a correlation id per request, echo it back and log each request."""
     log = logging.getLogger("qmloop.request")
+    quiet_secret_loggers()  # also under gunicorn, which does not call configure_logging
 
     @app.before_request
     def _correlate() -> None:

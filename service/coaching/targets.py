@@ -26,6 +26,7 @@ from service.coaching.schemas import TargetOptions
 from service.db import utcnow
 from service.genesys.api import GenesysApi, GenesysError, GenesysNotFound
 from service.jobs.registry import PermanentFailure, RetryLater
+from service.logs import redact_url
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,13 @@ class LmsWebhookTarget:
             "X-QMLoop-Signature": rules.lms_signature(secret, int(time.time()), body),
         }
         try:
+            # Never follow redirects: that would re-post the signed body to another host.
             resp = requests.post(
-                s.lms_webhook_url, data=body, headers=headers, timeout=s.lms_webhook_timeout_seconds
+                s.lms_webhook_url,
+                data=body,
+                headers=headers,
+                timeout=s.lms_webhook_timeout_seconds,
+                allow_redirects=False,
             )
         except requests.RequestException as exc:
             raise RetryLater(f"LMS webhook unreachable: {type(exc).__name__}") from exc
@@ -225,6 +231,12 @@ class LmsWebhookTarget:
 
 
 def _lms_result(resp: requests.Response) -> str:
+    if 300 <= resp.status_code < 400:
+        raise PermanentFailure(
+            f"LMS webhook answered {resp.status_code} (a redirect to "
+            f"{redact_url(resp.headers.get('Location', '?'))}); redirects are not followed: "
+            "set QM_LMS_WEBHOOK_URL to the final URL"
+        )
     if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408:
         retry_after = resp.headers.get("Retry-After", "")
         delay = float(retry_after) if retry_after.isdigit() else None
