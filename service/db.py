@@ -215,6 +215,11 @@ def _classify_message(message: str) -> str | None:
     return None
 
 
+def _is_psycopg_operational(exc: sa_exc.DBAPIError) -> bool:
+    orig = exc.orig
+    return isinstance(exc, sa_exc.OperationalError) and type(orig).__module__.startswith("psycopg")
+
+
 def classify_db_error(exc: BaseException) -> str | None:
     """The 503 code for a database failure worth retrying, or None for a real bug.
 
@@ -231,8 +236,8 @@ def classify_db_error(exc: BaseException) -> str | None:
     code = _classify_sqlstate(sqlstate) if sqlstate else _classify_message(str(exc.orig))
     if code is None and (exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError)):
         return "db_unavailable"
-    if code is None and sqlstate is None and isinstance(exc, sa_exc.OperationalError):
-        return "db_unavailable"  # psycopg: no server answered, so there is no SQLSTATE
+    if code is None and sqlstate is None and _is_psycopg_operational(exc):
+        return "db_unavailable"  # no server answered, so there is no SQLSTATE
     return code
 
 

@@ -23,7 +23,7 @@ def _extra(failures: int) -> dict[str, object]:
 def _log_failure(exc: Exception, failures: int, delay: float) -> None:
     """One line per failed poll while the wait grows; a traceback only for what is not an outage."""
     code = classify_db_error(exc)
-    extra = {**_extra(failures), "next_try_s": round(delay, 1)}
+    extra = {**_extra(failures), "next_try_s": round(delay, 3)}
     if code is None:
         log.exception("worker loop error; next try in %.1f s", delay, extra=extra)
     else:

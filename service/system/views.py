@@ -36,7 +36,8 @@ def health_ready() -> Response:
     Reasons are fixed phrases and counts only, so the probe can stay public.
     """
     settings = get_settings()
-    results = run_checks(current_app, settings.readiness_timeout_seconds)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # for the check threads
+    results = run_checks(app, settings.readiness_timeout_seconds)
     checks = {name: result.as_json() for name, result in results.items()}
     failed = [f"{name}: {r.reason or 'failed'}" for name, r in results.items() if not r.ok]
     if not failed:
