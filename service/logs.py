@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -41,15 +41,15 @@ def redact_url(url: str) -> str:
         password = parts.password
     except ValueError:
         return "***"
-    netloc = parts.netloc
+    shown = url
     if password is not None:
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.partition(':')[0]}:***@{host}"
+        userinfo, _, host = parts.netloc.rpartition("@")
+        shown = shown.replace(parts.netloc, f"{userinfo.partition(':')[0]}:***@{host}", 1)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode(
-        [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*"
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    if any(key.lower() in _SECRET_PARAMS for key, _ in pairs):
+        masked = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs]
+        shown = shown.replace("?" + parts.query, "?" + urlencode(masked, safe="*"), 1)
+    return shown
 
 
 def quiet_secret_loggers() -> None:
