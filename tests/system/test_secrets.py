@@ -13,6 +13,7 @@ import time
 
 import pytest
 import requests
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from service import create_app
@@ -151,9 +152,7 @@ def test_serve_at_debug_prints_and_logs_no_secret(database_url, backend, tmp_pat
 def test_in_process_debug_logs_hold_no_token_or_key(settings, fakes, caplog):
     genesys, llm = fakes
     caplog.set_level(logging.DEBUG)
-    app = create_app(
-        settings.model_copy(update={"client_secret": CLIENT_SECRET, "log_level": "DEBUG"})
-    )
+    app = create_app(settings.model_copy(update={"client_secret": SecretStr(CLIENT_SECRET)}))
     try:
         client = app.test_client()
         basic = base64.b64encode(f"genesys-integration:{CLIENT_SECRET}".encode()).decode()
