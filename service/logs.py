@@ -101,6 +101,8 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     quiet_secret_loggers()
+    # Alembic announces each of its plugins at INFO when imported; that is not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_request_logging(app: Flask) -> None:

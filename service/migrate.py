@@ -8,8 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from service.settings import Settings
@@ -39,6 +39,7 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
 
 
 UPGRADE_HINT = "run `qmloop db upgrade`"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,11 @@ def schema_status(engine: Engine) -> SchemaStatus:
     Raises SQLAlchemy errors when the database cannot be reached.
     """
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_heads()
-    return SchemaStatus(frozenset(current), code_heads())
+        # Read Alembic's table directly: a MigrationContext logs at INFO on every probe.
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return SchemaStatus(frozenset(), code_heads())
+        current = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+        return SchemaStatus(frozenset(current), code_heads())
 
 
 def require_head(engine: Engine) -> None:

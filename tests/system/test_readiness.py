@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from service import create_app
 from service.db import get_db
 from service.fakes.genesys import FakeGenesys
+from service.migrate import SchemaStatus
 from service.system.readiness import CheckResult, add_readiness_check
 from tests.conftest import basic_header
 
@@ -34,6 +35,25 @@ def empty_url(backend, tmp_path, request):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+HEADS = frozenset({"core", "coaching"})
+
+
+@pytest.mark.parametrize(
+    ("current", "at_head", "says"),
+    [
+        (set(), False, "no QM Loop schema: run `qmloop db upgrade`"),
+        ({"core"}, False, "behind this code: run `qmloop db upgrade`"),
+        ({"core", "old_coaching"}, False, "behind this code: run `qmloop db upgrade`"),
+        ({"core", "coaching"}, True, "up to date"),
+        ({"core", "coaching", "future"}, False, "newer than this code"),
+    ],
+)
+def test_schema_status(current, at_head, says):
+    status = SchemaStatus(frozenset(current), HEADS)
+    assert status.at_head is at_head
+    assert says in status.describe()
 
 
 def test_ready_on_a_migrated_database_without_credentials(client):
@@ -188,7 +208,10 @@ def test_gunicorn_and_worker_refuse_to_start_with_one_line(empty_url, tmp_path):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode != 0, command
         assert "Traceback" not in done.stderr
-        lines = [line for line in done.stderr.splitlines() if "qmloop db upgrade" in line]
-        assert lines == [
+        line = (
             "qmloop: refusing to start: the database has no QM Loop schema: run `qmloop db upgrade`"
-        ], done.stderr
+        )
+        lines = [text for text in done.stderr.splitlines() if "qmloop db upgrade" in text]
+        assert lines == [line], done.stderr
+        if command[-1] == "worker":
+            assert done.stderr.strip() == line  # nothing else at all
