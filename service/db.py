@@ -109,7 +109,22 @@ def postgres_options(settings: Settings) -> str:
 
 
 def make_engine(settings: Settings) -> Engine:
-    """Create the engine for the configured database, every wait bounded by the settings."""
+    """Create the engine for the configured database, every wait bounded by the settings.
+
+    Raises ``ValueError`` (naming the URL with its password masked) for an unusable URL.
+    """
+    try:
+        return _make_engine(settings)
+    except sa_exc.ArgumentError:
+        from service.logs import redact_url
+
+        # SQLAlchemy's message quotes the whole URL, password included.
+        raise ValueError(
+            f"QM_DATABASE_URL is not a usable database URL: {redact_url(settings.database_url)}"
+        ) from None
+
+
+def _make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[-1]

@@ -26,8 +26,10 @@ _SECRET_PARAMS = {
     "signature",
     "token",
 }
-# Libraries that log credentials at DEBUG: authlib logs every issued token ("Issue token %r").
-_SECRET_LOGGERS = ("authlib",)
+# Libraries that log credentials at DEBUG: authlib logs every issued token ("Issue token %r");
+# urllib3 logs each request line with its query, which for a pre-signed transcript URL holds the
+# signature that grants access. Our clients log their own calls without those.
+_SECRET_LOGGERS = ("authlib", "urllib3.connectionpool")
 
 
 def redact_url(url: str) -> str:

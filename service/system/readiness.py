@@ -75,6 +75,7 @@ def run_checks(app: Flask, timeout: float) -> dict[str, CheckResult]:
             results[name] = future.result(timeout=timeout)
         except FutureTimeout:
             results[name] = CheckResult(False, f"no answer within {timeout:g} s")
+    log.debug("readiness: %s", {name: r.ok for name, r in results.items()})
     return results
 
 

@@ -21,8 +21,11 @@ from service.db import get_db
 from service.fakes import llm as fake_llm
 from service.fakes.genesys import FakeGenesys
 from service.fakes.server import ServerThread
+from service.genesys.api import GenesysError, GenesysNotFound
+from service.genesys.client import GenesysClient
 from service.llm.client import LlmError, OpenAIChat
 from service.logs import redact_url
+from service.settings import Settings
 
 CLIENT_SECRET = "planted-client-secret-1d9f"
 SIGNING_KEY = "planted-signing-key-77ab"
@@ -48,6 +51,13 @@ PLANTED = [CLIENT_SECRET, SIGNING_KEY, DB_PASSWORD, GENESYS_SECRET, LLM_KEY, LMS
 )
 def test_redact_url(url, shown):
     assert redact_url(url) == shown
+
+
+def test_an_unusable_database_url_is_reported_without_its_password():
+    with pytest.raises(ValueError) as failed:
+        create_app(Settings(database_url="postgresql+nosuch://qm:planted-pw-01@db/qm"))
+    assert "planted-pw-01" not in str(failed.value)
+    assert "postgresql+nosuch://qm:***@db/qm" in str(failed.value)
 
 
 def _free_port() -> int:
@@ -139,7 +149,7 @@ def test_serve_at_debug_prints_and_logs_no_secret(database_url, backend, tmp_pat
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
-    assert "DEBUG" in output  # the run really logged at DEBUG
+    assert '"level": "DEBUG", "logger": "service.system.readiness"' in output  # really DEBUG
     genesys_tokens = list(genesys.tokens)
     assert genesys_tokens, "readiness did not fetch a Genesys token"
     for secret in [*PLANTED, "planted-wrong-guess-0f3a", issued, *genesys_tokens]:
@@ -169,9 +179,20 @@ def test_in_process_debug_logs_hold_no_token_or_key(settings, fakes, caplog):
         chat.complete_json(
             [{"role": "user", "content": "hi"}], {"type": "object"}, name="x", max_tokens=64
         )
+    signed = f"{genesys.url}/transcripts/c/x.json?Expires=1&Signature=planted-presigned-sig-61c0"
+    client = GenesysClient(Settings(**genesys.settings_overrides(), genesys_max_retries=0))
+    try:
+        client.download_transcript(signed)
+    except (GenesysError, GenesysNotFound) as exc:
+        refused: Exception | None = exc  # the request went out and the fake refused it
+    else:
+        refused = None
+    finally:
+        client.close()
+    assert refused is not None
     logged = "\n".join(
         f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.levelno >= logging.DEBUG
     )
     assert any(r.name.startswith("openai") for r in caplog.records)  # DEBUG really captured
-    for secret in (CLIENT_SECRET, LLM_KEY, issued):
+    for secret in (CLIENT_SECRET, LLM_KEY, issued, "planted-presigned-sig-61c0", GENESYS_SECRET):
         assert secret not in logged
