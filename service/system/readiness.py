@@ -63,9 +63,9 @@ def _run_one(app: Flask, name: str, check: ReadinessCheck) -> CheckResult:
 def run_checks(app: Flask, timeout: float) -> dict[str, CheckResult]:
     """Run every registered check in parallel; a check still running after ``timeout`` s fails."""
     checks: dict[str, ReadinessCheck] = app.extensions.get(_CHECKS, {})
-    pool: ThreadPoolExecutor = app.extensions.setdefault(
-        _POOL, ThreadPoolExecutor(max_workers=4, thread_name_prefix="readiness")
-    )
+    if _POOL not in app.extensions:
+        app.extensions[_POOL] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readiness")
+    pool: ThreadPoolExecutor = app.extensions[_POOL]
     futures: dict[str, Future[CheckResult]] = {
         name: pool.submit(_run_one, app, name, check) for name, check in checks.items()
     }
