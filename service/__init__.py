@@ -36,12 +36,18 @@ def load_models() -> None:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app: settings, database, auth, error envelope and every domain blueprint."""
+    """Build the app: settings, database, auth, error envelope and every domain blueprint.
+
+    Without a settings object (``gunicorn 'service:create_app()'``) the settings come from the
+    environment and the app refuses to start on a database whose schema is not at head; it
+    exits with one line naming the fix (``qmloop db upgrade``). Tests and the CLI pass settings.
+    """
     from service.auth.views import init_auth
     from service.db import init_db
     from service.errors import register_error_handlers
     from service.logs import init_request_logging
 
+    production_entry = settings is None
     settings = settings or Settings()
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -56,7 +62,35 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(views.bp)
     for hook in domain_modules("extension"):
         hook.init_app(app, settings)
+    if production_entry:
+        refuse_unmigrated(app)
     return app
+
+
+def refuse_unmigrated(app: Flask) -> None:
+    """Exit with one line on stderr unless the schema is at head (web and worker start-up).
+
+    An unreachable database is not a reason to refuse: the process starts, answers 503 and
+    ``/health/ready`` says why, and it recovers when the database comes back. Exit status 4 is
+    gunicorn's "App failed to load", which stops the arbiter instead of respawning workers.
+    """
+    import logging
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import get_db
+    from service.migrate import SchemaNotCurrent, require_head
+
+    try:
+        require_head(get_db(app).engine)
+    except SchemaNotCurrent as exc:
+        print(f"qmloop: refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(4) from None
+    except SQLAlchemyError as exc:
+        logging.getLogger(__name__).warning(
+            "database unreachable at start-up (%s); starting anyway", type(exc).__name__
+        )
 
 
 def get_settings(app: Flask | None = None) -> Settings:

@@ -90,9 +90,10 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     import threading
 
     from service.jobs.worker import run_worker
+    from service.logs import redact_url
 
     app, settings = _app_and_settings(migrate=True)
-    click.echo(f"QM Loop on http://{host}:{port}  database: {settings.database_url}")
+    click.echo(f"QM Loop on http://{host}:{port}  database: {redact_url(settings.database_url)}")
     if not os.environ.get("QM_CLIENT_SECRET"):
         click.echo(
             f"client id: {settings.client_id}  (secret in "
@@ -108,9 +109,11 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 @click.option("--kind", "kinds", multiple=True, help="Only run jobs of these kinds.")
 def worker(kinds: tuple[str, ...]) -> None:
     """Run the job worker until SIGTERM."""
+    from service import refuse_unmigrated
     from service.jobs.worker import run_worker
 
     app, settings = _app_and_settings()
+    refuse_unmigrated(app)
     run_worker(app, settings, kinds=list(kinds) or None)
 
 

@@ -6,10 +6,60 @@ import json
 import logging
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask, Response, g, has_request_context, request
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+# Query parameters whose values are credentials in the URLs operators paste (webhooks, DSNs).
+_SECRET_PARAMS = {
+    "access_token",
+    "api_key",
+    "apikey",
+    "client_secret",
+    "code",
+    "key",
+    "password",
+    "secret",
+    "sig",
+    "signature",
+    "token",
+}
+# Libraries that log credentials at DEBUG: authlib logs every issued token ("Issue token %r");
+# urllib3 logs each request line with its query, which for a pre-signed transcript URL holds the
+# signature that grants access. Our clients log their own calls without those.
+_SECRET_LOGGERS = ("authlib", "urllib3.connectionpool")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and credential-like query values replaced by ``***``.
+
+    The one helper for printing a URL (database, webhook, LLM, Genesys); an unparsable URL
+    comes back as ``***``.
+    """
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "***"
+    shown = url
+    if password is not None:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        shown = shown.replace(parts.netloc, f"{userinfo.partition(':')[0]}:***@{host}", 1)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key.lower() in _SECRET_PARAMS for key, _ in pairs):
+        masked = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs]
+        shown = shown.replace("?" + parts.query, "?" + urlencode(masked, safe="*"), 1)
+    return shown
+
+
+def quiet_secret_loggers() -> None:
+    """Keep libraries that log token values at DEBUG at INFO, whatever the root level."""
+    for name in _SECRET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 class CorrelationFilter(logging.Filter):
@@ -52,11 +102,15 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level.upper())
+    quiet_secret_loggers()
+    # Alembic announces each of its plugins at INFO when imported; that is not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_request_logging(app: Flask) -> None:
     """Read or mint a correlation id per request, echo it back and log each request."""
     log = logging.getLogger("qmloop.request")
+    quiet_secret_loggers()  # also under gunicorn, which does not call configure_logging
 
     @app.before_request
     def _correlate() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from service.settings import Settings
@@ -25,8 +29,70 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
     """Bring the database to the newest schema (every domain branch)."""
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Migrations may rewrite big tables: no statement limit, and a longer lock wait
+            # than requests get (the release step should wait out a busy moment, not fail).
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
+
+
+UPGRADE_HINT = "run `qmloop db upgrade`"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where the database's schema stands against the code's migrations."""
+
+    current: frozenset[str]
+    heads: frozenset[str]
+
+    @property
+    def at_head(self) -> bool:
+        """True when every migration branch is applied and nothing unknown is."""
+        return self.current == self.heads
+
+    def describe(self) -> str:
+        """One line for an operator: what is wrong and what to run."""
+        if self.at_head:
+            return "the database schema is up to date"
+        if not self.current:
+            return f"the database has no QM Loop schema: {UPGRADE_HINT}"
+        if self.current - self.heads and not (self.heads - self.current):
+            return "the database schema is newer than this code: deploy the matching version"
+        return f"the database schema is behind this code: {UPGRADE_HINT}"
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database's schema is not at the code's heads; ``str()`` is the one-line fix."""
+
+
+@lru_cache(maxsize=1)
+def code_heads() -> frozenset[str]:
+    """The head revisions of the migrations shipped with this code (read once per process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Compare the revisions recorded in the database with the code's heads.
+
+    Raises SQLAlchemy errors when the database cannot be reached.
+    """
+    with engine.connect() as conn:
+        # Read Alembic's table directly: a MigrationContext logs at INFO on every probe.
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return SchemaStatus(frozenset(), code_heads())
+        current = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+        return SchemaStatus(frozenset(current), code_heads())
+
+
+def require_head(engine: Engine) -> None:
+    """Raise ``SchemaNotCurrent`` unless the schema is at head (web and worker start-up)."""
+    status = schema_status(engine)
+    if not status.at_head:
+        raise SchemaNotCurrent(status.describe())
 
 
 def revision(

@@ -217,6 +217,17 @@ class Settings(BaseSettings):
 
     # --- kit settings ---
 
+    # --- database failure settings (issue 9: bounded waits, 503 instead of a hung request) ---
+    # Every wait below stays under the data actions' 8 s budget (coaching_genesys_budget_seconds).
+    db_connect_timeout_seconds: int = Field(default=3, ge=1, le=30)
+    db_lock_timeout_ms: int = Field(default=2000, ge=0, le=60_000)  # PostgreSQL; 0 = no limit
+    db_statement_timeout_ms: int = Field(default=5000, ge=0, le=600_000)  # PostgreSQL; 0 = off
+    db_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)  # SQLite writer queue
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    db_retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    worker_max_backoff_seconds: float = Field(default=60.0, gt=0, le=3600)
+    readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)  # per /health/ready check
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -15,7 +15,7 @@ from service.settings import Settings
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.token", "system.health", "static"}
+PUBLIC_ENDPOINTS = {"auth.token", "system.health", "system.health_ready", "static"}
 
 
 class IntegrationClient(ClientMixin):

@@ -33,6 +33,7 @@ from service.genesys.formats import (
     genesys_interval,
 )
 from service.jobs.registry import PermanentFailure, RetryLater
+from service.logs import redact_url
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -263,8 +264,13 @@ def _lms_post(ctx: TargetContext, payload: dict[str, Any], key: str) -> requests
         "X-QMLoop-Signature": rules.lms_signature(secret, int(time.time()), body),
     }
     try:
+        # Never follow redirects: that would re-post the signed body to another host.
         return requests.post(
-            s.lms_webhook_url, data=body, headers=headers, timeout=s.lms_webhook_timeout_seconds
+            s.lms_webhook_url,
+            data=body,
+            headers=headers,
+            timeout=s.lms_webhook_timeout_seconds,
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         raise RetryLater(f"LMS webhook unreachable: {type(exc).__name__}") from exc
@@ -292,6 +298,12 @@ class LmsWebhookTarget:
 
 
 def _lms_result(resp: requests.Response) -> str:
+    if 300 <= resp.status_code < 400:
+        raise PermanentFailure(
+            f"LMS webhook answered {resp.status_code} (a redirect to "
+            f"{redact_url(resp.headers.get('Location', '?'))}); redirects are not followed: "
+            "set QM_LMS_WEBHOOK_URL to the final URL"
+        )
     if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408:
         retry_after = resp.headers.get("Retry-After", "")
         delay = float(retry_after) if retry_after.isdigit() else None

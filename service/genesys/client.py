@@ -113,6 +113,10 @@ class GenesysClient:
         """Close pooled connections."""
         self.session.close()
 
+    def check_token(self) -> None:
+        """Obtain (or reuse) an access token; raises ``GenesysError``/``GenesysUnavailable``."""
+        self._access_token()
+
     def _access_token(self, stale: str | None = None) -> str:
         """A valid token; fetched once for all threads; ``stale`` forces a refresh past it."""
         with self._token_lock:
@@ -225,7 +229,10 @@ class GenesysClient:
             self.budget.acquire()
         self._stats.call(template)
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            # Never follow a redirect: it would carry the bearer token or a POST body elsewhere.
+            resp = self.session.request(
+                method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
         except _RETRYABLE_EXC as exc:
             reason = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
             if not safe and not _never_sent(exc):
@@ -260,6 +267,12 @@ class GenesysClient:
             raise _Retry("throttled", delay, status, correlation)
         if status >= 500:
             raise _Retry("server error", self._backoff(attempt), status, correlation)
+        if 300 <= status < 400:
+            raise GenesysError(
+                f"Genesys {template} answered {status} (a redirect); redirects are not followed: "
+                "check QM_GENESYS_API_HOST / QM_GENESYS_REGION",
+                upstream_status=status,
+            )
         if status < 400:
             return _json_or_none(resp)
         body = _json_or_none(resp)

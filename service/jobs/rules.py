@@ -35,3 +35,13 @@ def next_run_at(now: datetime, delay: float, retry_after: float | None) -> datet
 def truncate_error(text: str, limit: int = 4000) -> str:
     """Keep stored error text bounded."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def outage_backoff(failures: int, base: float, cap: float) -> float:
+    """Seconds the worker waits after ``failures`` consecutive failed polls: doubling, capped.
+
+    ``base`` is the poll interval (``QM_WORKER_POLL_SECONDS``), ``cap`` the longest wait
+    (``QM_WORKER_MAX_BACKOFF_SECONDS``); 0 failures wait ``base``.
+    """
+    exponent = min(max(failures - 1, 0), 60)  # 2**60 s is past any cap; avoids float overflow
+    return float(min(cap, base * 2**exponent))

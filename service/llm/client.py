@@ -134,6 +134,8 @@ class OpenAIChat:
             timeout=timeout,
             max_retries=0,
             default_headers=default_headers,
+            # The SDK follows redirects by default, re-sending the prompt (and the key) there.
+            http_client=openai.DefaultHttpxClient(follow_redirects=False),
         )
 
     @classmethod
@@ -201,7 +203,10 @@ class OpenAIChat:
                 error = exc
             except openai.APIStatusError as exc:
                 if exc.status_code < 500:
-                    raise LlmRejected(f"the LLM server answered {exc.status_code}") from exc
+                    redirect = " (a redirect; not followed)" if exc.status_code < 400 else ""
+                    raise LlmRejected(
+                        f"the LLM server answered {exc.status_code}{redirect}"
+                    ) from exc
                 delay = self._delay(attempt, _retry_after(exc))
                 error = exc
             except openai.APIError as exc:  # an unreadable body (a proxy's HTML page, ...)

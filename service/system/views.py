@@ -1,13 +1,16 @@
-"""Health and the OpenAPI description."""
+"""Liveness, readiness and the OpenAPI description."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
+from service import get_settings
 from service.api import Output, respond, route
 from service.db import get_session
+from service.errors import PROBLEM_TYPE_BASE
 from service.openapi import build_openapi
+from service.system.readiness import run_checks
 
 bp = Blueprint("system", __name__)
 
@@ -23,6 +26,36 @@ class HealthOut(Output):
 def health() -> Response:
     """Public liveness probe: says nothing but that the process answers."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/health/ready")
+def health_ready() -> Response:
+    """Public readiness probe: 200 when every check passes, else 503 problem+json with reasons.
+
+    Body: ``{"status": "ready", "checks": {name: {"ok": bool, "reason"?: str, counts...}}}``.
+    Reasons are fixed phrases and counts only, so the probe can stay public.
+    """
+    settings = get_settings()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # for the check threads
+    results = run_checks(app, settings.readiness_timeout_seconds)
+    checks = {name: result.as_json() for name, result in results.items()}
+    failed = [f"{name}: {r.reason or 'failed'}" for name, r in results.items() if not r.ok]
+    if not failed:
+        return jsonify({"status": "ready", "checks": checks})
+    resp = jsonify(
+        {
+            "type": PROBLEM_TYPE_BASE + "not_ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": "; ".join(failed),
+            "code": "not_ready",
+            "checks": checks,
+        }
+    )
+    resp.status_code = 503
+    resp.mimetype = "application/problem+json"
+    resp.headers["Retry-After"] = str(settings.db_retry_after_seconds)
+    return resp
 
 
 @route(
