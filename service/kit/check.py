@@ -207,6 +207,10 @@ def check_terraform(root: Path, actions: list[Action], config: terraform.Config)
             "terraform: every workflow deployed, after its actions",
             lambda: terraform.check_flows_wired(config, root),
         ),
+        (
+            "terraform: a re-created action republishes the workflows that call it",
+            lambda: terraform.check_flow_republish(config),
+        ),
         ("terraform: v2.quality.evaluations trigger", lambda: terraform.check_trigger(config)),
         (
             "terraform: every workflow the trigger may start is deployed",
