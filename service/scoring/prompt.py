@@ -58,7 +58,12 @@ def llm_questions(card: Scorecard) -> list[Question]:
 
 
 def item_schema(q: Question) -> dict[str, Any]:
-    """The schema of one answer: an allowed option, evidence quotes, a short rationale."""
+    """The schema of one answer: an allowed option, evidence quotes, a short rationale.
+
+    Only keywords every target engine enforces (OpenAI strict mode's subset, xgrammar,
+    llguidance, outlines): no ``minimum``/``minLength``; ``rules.validate_answer`` checks those
+    bounds and the engine re-asks, so no bound depends on the engine.
+    """
     return {
         "type": "object",
         "description": _describe(q),
@@ -69,8 +74,8 @@ def item_schema(q: Question) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "turn": {"type": "integer", "minimum": 0},
-                        "quote": {"type": "string", "minLength": 1},
+                        "turn": {"type": "integer"},
+                        "quote": {"type": "string"},
                     },
                     "required": ["turn", "quote"],
                     "additionalProperties": False,
