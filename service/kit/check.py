@@ -14,9 +14,10 @@ from service.kit import terraform
 from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
 from service.kit.contracts import check_contract, registry
 from service.kit.emulator import Credential, Emulator
+from service.kit.exports import case_warnings, check_export, templates
 from service.kit.flows import check_event_input, check_flow
 
-PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+PASS, FAIL, SKIP, WARN = "PASS", "FAIL", "SKIP", "WARN"
 
 
 @dataclass
@@ -97,6 +98,10 @@ def check_actions(root: Path) -> tuple[list[Action], list[Result]]:
     if not actions:
         return [], [Result("data_actions/*.json", FAIL, ["no action files"])]
     results = [_result(f"action {a.slug}: file shape and escaping", lint(a)) for a in actions]
+    for action in actions:
+        warnings = case_warnings(templates(action.doc))
+        if warnings:
+            results.append(Result(f"action {action.slug}: input spelling", WARN, warnings))
     try:
         auth_problems = lint_custom_auth(load_custom_auth(root))
     except (OSError, ValueError) as exc:
@@ -263,6 +268,20 @@ def local_service() -> Iterator[Target]:
                 yield Target(server.url, settings.client_id, secret, samples)
         finally:
             get_db(app).dispose()
+
+
+def export_results(paths: list[Path], response_text: str | None = None) -> list[Result]:
+    """One exported action per path, checked offline (render, translate, validate), plus a
+    warning line for undocumented spellings such as ``$Input.x``."""
+    results = []
+    for path in paths:
+        report = check_export(path, response_text)
+        source = "given response" if response_text is not None else "sample response"
+        name = f"export {path.name} ({report.name}): request renders, {source} translates"
+        results.append(_result(name, report.problems))
+        if report.warnings:
+            results.append(Result(f"export {path.name}: input spelling", WARN, report.warnings))
+    return results
 
 
 def run_all(root: Path, target: Target | None, live: bool = True) -> list[Result]:

@@ -80,7 +80,7 @@ def case_warnings(template_texts: list[str]) -> list[str]:
     ]
 
 
-def _templates(doc: dict[str, Any]) -> list[str]:
+def templates(doc: dict[str, Any]) -> list[str]:
     config = doc.get("config") or {}
     request = config.get("request") or {}
     response = config.get("response") or {}
@@ -93,7 +93,7 @@ def _templates(doc: dict[str, Any]) -> list[str]:
 
 
 def _context(doc: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-    text = "\n".join(_templates(doc))
+    text = "\n".join(templates(doc))
     present = {k: v for k, v in inputs.items() if v is not None}
     values = {**java_values(present), "rawRequest": json.dumps(present)}
     context: dict[str, Any] = {"input": values, **dict.fromkeys(INPUT_ALIASES, values)}
@@ -228,7 +228,7 @@ def check_export(path: Path, response_text: str | None = None) -> ExportReport:
         return report
     report.name = str(doc.get("name") or path.name)
     contract = doc.get("contract") or {}
-    report.warnings += case_warnings(_templates(doc))
+    report.warnings += case_warnings(templates(doc))
     report.inputs, report.request, problems = _render_with_plausible_inputs(doc)
     report.problems += problems
     report.response = response_text if response_text is not None else sample_response(doc)
