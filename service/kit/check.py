@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ class Result:
     name: str
     status: str
     problems: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # shown with --verbose
 
 
 def _result(name: str, problems: list[str]) -> Result:
@@ -278,9 +280,16 @@ def export_results(paths: list[Path], response_text: str | None = None) -> list[
         report = check_export(path, response_text)
         source = "given response" if response_text is not None else "sample response"
         name = f"export {path.name} ({report.name}): request renders, {source} translates"
-        results.append(_result(name, report.problems))
+        result = _result(name, report.problems)
+        result.details = [
+            f"inputs: {json.dumps(report.inputs, ensure_ascii=False)}",
+            *(f"{k}: {v}" for k, v in report.request.items()),
+            f"response: {report.response[:500]}",
+            f"output: {json.dumps(report.output, ensure_ascii=False)[:500]}",
+        ]
+        results.append(result)
         if report.warnings:
-            results.append(Result(f"export {path.name}: input spelling", WARN, report.warnings))
+            results.append(Result(f"export {path.name}: warnings", WARN, report.warnings))
     return results
 
 

@@ -95,6 +95,9 @@ def _report(results: list[Result], verbose: bool, statuses: tuple[str, str, str,
         if result.status != passed or verbose:
             for problem in result.problems:
                 click.echo(f"      - {problem}")
+        if verbose:
+            for detail in result.details:
+                click.echo(f"      | {detail}")
     counts = {s: sum(r.status == s for r in results) for s in statuses}
     click.echo(
         f"\n{counts[passed]} passed, {counts[failed]} failed, {counts[warned]} warnings, "

@@ -29,6 +29,9 @@ _UNQUOTED_INPUT = re.compile(r'(?<!")\$!?\{?input\.([A-Za-z_]\w*)\}?(?!")')
 # What an author who writes ${input.x} bare inside a JSON body passes in x: a JSON value,
 # a member list, or a plain string.
 _FRAGMENTS = ('"sample"', '"sampleKey": "sample"', "{}")
+# A value a real caller sends sooner or later: it breaks a JSON body that does not escape it.
+TRICKY = 'O\'Brien said "hi" \\ then\nleft'
+_QUOTED_INPUT = re.compile(r'"[^"$]*\$!?\{?input\.([A-Za-z_]\w*)\}?[^"]*"')
 _STEP = re.compile(r"\.\.?([A-Za-z_][\w-]*)|\[(\d+|\*)\]|\[\?\((.*?)\)\]|\['([^']+)'\]")
 
 
@@ -200,6 +203,22 @@ def _render_with_plausible_inputs(
     return inputs, rendered, problems
 
 
+def escaping_warnings(doc: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+    """String inputs written inside a JSON string without ``$esc.jsonString``: rendering them
+    with quotes, a backslash and a newline must still give a JSON body."""
+    body = str(((doc.get("config") or {}).get("request") or {}).get("requestTemplate", ""))
+    quoted = {n for n in _QUOTED_INPUT.findall(body) if isinstance(inputs.get(n), str)}
+    warnings = []
+    for name in sorted(quoted):
+        _, problems = render_request(doc, {**inputs, name: TRICKY})
+        if problems:
+            warnings.append(
+                f"input {name!r} is not escaped: a value with a quote, backslash or newline "
+                "breaks the request body (write $esc.jsonString(${input." + name + "}))"
+            )
+    return warnings
+
+
 def _leaf(doc: dict[str, Any], name: str, path: str) -> Any:
     """The value a translation-map path should find: the success-schema property of the same
     name (its items when the path matches a list), or the whole success schema when the
@@ -231,6 +250,8 @@ def check_export(path: Path, response_text: str | None = None) -> ExportReport:
     report.warnings += case_warnings(templates(doc))
     report.inputs, report.request, problems = _render_with_plausible_inputs(doc)
     report.problems += problems
+    if not problems:
+        report.warnings += escaping_warnings(doc, report.inputs)
     report.response = response_text if response_text is not None else sample_response(doc)
     schema = (contract.get("output") or {}).get("successSchema") or {"type": "object"}
     try:

@@ -282,7 +282,6 @@ def tools() -> dict[str, Any]:
         "successTemplateUtils": SuccessTemplateUtils(),
         "urlTool": UrlTool(),
         "dateTool": DateTool(),
-        "date": DateTool(),
         "salesforce": SalesforceTool(),
     }
 

@@ -98,6 +98,43 @@ def test_kit_check_action_accepts_any_export_and_exits_by_result(tmp_path: Path)
     assert result.exit_code == 1 and "given response" in result.output
 
 
+def test_verbose_shows_the_rendered_request_and_the_output() -> None:
+    path = CORPUS / "negative-sentiment-callback" / "Get-Sentiment.json"
+    result = CliRunner().invoke(kit, ["check", "-v", "--action", str(path)], color=False)
+    assert result.exit_code == 0
+    assert "      | requestUrlTemplate: " in result.output
+    assert "      | output: {" in result.output
+
+
+@pytest.mark.parametrize(
+    ("template", "warned"),
+    [
+        ('{"to": "${input.to}"}', True),
+        ('{"to": "$esc.jsonString(${input.to})"}', False),
+        ('{"to": "$esc.jsonEncode(${input.to})"}', False),
+        ('{"n": ${input.n}}', False),  # a number is not a string input
+    ],
+)
+def test_unescaped_string_inputs_are_warned_about(
+    tmp_path: Path, template: str, warned: bool
+) -> None:
+    doc = json.loads((CORPUS / "ani-blacklist" / "Disconnect-Interaction.json").read_text())
+    doc["config"]["request"].update(requestType="POST", requestTemplate=template)
+    doc["contract"]["input"]["inputSchema"] = {
+        "type": "object",
+        "properties": {
+            "conversationId": {"type": "string"},
+            "to": {"type": "string"},
+            "n": {"type": "integer"},
+        },
+    }
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(doc))
+    report = check_export(path)
+    assert report.problems == []
+    assert any("is not escaped" in w for w in report.warnings) is warned
+
+
 def test_response_without_action_is_a_usage_error(tmp_path: Path) -> None:
     response = tmp_path / "r.json"
     response.write_text("{}")
