@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+from service.llm.strict import strict_problems
 from service.scoring.scorecard import Question, Scorecard
 from service.transcripts.rules import NEUTRAL_TOKEN, Transcript
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_VERSION = "3"
 NA = "N/A"
@@ -122,6 +126,14 @@ def _rubric(card: Scorecard) -> str:
 def build_prompt(card: Scorecard) -> Prompt:
     """Build the system prompt and schema of a scorecard version."""
     schema = build_schema(card)
+    problems = strict_problems(schema)
+    if problems:
+        # Strict engines (OpenAI) will answer 400 and the client falls back to JSON mode.
+        log.warning(
+            "scorecard schema exceeds the strict structured-output limits: %s",
+            "; ".join(problems[:5]),
+            extra={"scorecard": card.id},
+        )
     system = f"{_RULES}\n{_rubric(card)}\n"
     digest = hashlib.sha256(
         json.dumps([TEMPLATE_VERSION, system, schema], sort_keys=True).encode()

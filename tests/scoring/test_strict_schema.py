@@ -15,7 +15,7 @@ from service.llm.strict import (
     structured_output_fallbacks,
 )
 from service.scoring.engine import EngineConfig, score
-from service.scoring.prompt import build_schema
+from service.scoring.prompt import build_prompt, build_schema
 from service.scoring.rules import validate_answer
 from service.scoring.scorecard import from_dict
 from service.transcripts.rules import Transcript
@@ -114,12 +114,17 @@ def test_each_strict_rule_is_checked(mutate: Any, expected: str) -> None:
     assert any(expected in p for p in strict_problems(schema))
 
 
-@pytest.mark.parametrize(("answers", "ok"), [(24, True), (25, False)])
-def test_the_enum_value_limit_is_a_boundary(answers: int, ok: bool) -> None:
+@pytest.mark.parametrize(("answers", "ok"), [(23, True), (24, True), (25, False)])
+def test_the_enum_value_limit_is_a_boundary(answers: int, ok: bool, caplog: Any) -> None:
     # 40 questions x (answers + N/A): 40 x 25 = 1000 is at the limit, 40 x 26 above it.
-    schema = build_schema(_form(40, n_answers=answers))
+    card = _form(40, n_answers=answers)
+    schema = build_schema(card)
     assert (40 * (answers + 1) <= MAX_ENUM_VALUES) is ok
     assert (strict_problems(schema) == []) is ok
+    with caplog.at_level(logging.WARNING, logger="service.scoring.prompt"):
+        build_prompt(card)
+    warned = [r for r in caplog.records if "strict structured-output limits" in r.getMessage()]
+    assert (warned == []) is ok
 
 
 @pytest.mark.parametrize(
