@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import json
 import re
 import urllib.parse
@@ -70,6 +71,25 @@ class EscapeTool:
         except ValueError:
             return str(value)
         return str(decoded)
+
+    def java(self, value: Any) -> str | None:
+        """EscapeTool.java: backslash escapes for a Java string literal (quotes not included)."""
+        return self.jsonString(value)
+
+    def javascript(self, value: Any) -> str | None:
+        """EscapeTool.javascript: also escapes single quotes and ``/``."""
+        text = self.jsonString(value)
+        return None if text is None else text.replace("'", "\\'").replace("/", "\\/")
+
+    def html(self, value: Any) -> str | None:
+        """EscapeTool.html: ``& < > "`` as entities."""
+        return (
+            None if value is None else html.escape(str(value), quote=False).replace('"', "&quot;")
+        )
+
+    def xml(self, value: Any) -> str | None:
+        """EscapeTool.xml: ``& < > " '`` as XML entities."""
+        return None if value is None else html.escape(str(value)).replace("&#x27;", "&apos;")
 
     def quote(self, value: Any) -> str | None:
         """EscapeTool.quote: the value wrapped in double quotes, nothing escaped."""

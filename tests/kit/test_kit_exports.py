@@ -163,6 +163,19 @@ def test_esc_json_encode_escapes_like_json_string_and_decodes_back(
     assert json.loads(render('{"v": "$esc.jsonEncode($x)"}', {"x": value})) == {"v": value}
 
 
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("java", 'a\\"b\\n</c>'),
+        ("javascript", 'a\\"b\\n<\\/c>'),
+        ("html", "a&quot;b\n&lt;/c&gt;"),
+        ("xml", "a&quot;b\n&lt;/c&gt;"),
+    ],
+)
+def test_other_escape_tool_methods(method: str, expected: str) -> None:
+    assert render(f"$esc.{method}($x)", {"x": 'a"b\n</c>'}) == expected
+
+
 def test_move_keys_into_array_of_objects() -> None:
     text = '{"queue-1": {"waiting": 3}, "queue-2": {"waiting": 0}, "n": 5}'
     out = render("$successTemplateUtils.moveKeysIntoArrayOfObjects($m, 'id')", {"m": text})
