@@ -12,9 +12,11 @@ stays ``[]`` (Jayway JsonPath, which Genesys runs, returns an empty list there).
 template that is not JSON, or JSON that does not validate against the success schema, fails the
 action.
 
-Paths are Jayway-style: filters with ``==``, ``&&``, ``in`` (``[?('agent' in @.purpose)]``,
-``[?(@.purpose in ['agent','acd'])]``), deep scan, and a trailing function ``.length()`` /
-``.size()`` (also ``.min() .max() .sum() .avg() .keys()``), evaluated by python-jsonpath.
+Paths are Jayway-style: filters with ``==``, ``&&``, ``=~``, ``in`` / ``nin``
+(``[?('agent' in @.purpose)]``, ``[?(@.purpose in ['agent','acd'])]``), ``size`` and ``empty``,
+deep scan, and a trailing function ``.length()`` / ``.size()`` (also ``.min() .max() .sum()
+.avg() .keys()``), evaluated by python-jsonpath (``anyof``/``noneof``/``subsetof`` are not
+supported and fail as an invalid path).
 """
 
 from __future__ import annotations
@@ -55,9 +57,26 @@ _FUNCTIONS: dict[str, Callable[[Any], Any]] = {
 _TAIL_FUNCTION = re.compile(r"^(?P<path>.+?)\.(?P<fn>[a-z]+)\(\)$")
 
 
+_OPERAND = r"(@[\w.\[\]'\"*-]*)"
+# Jayway filter operators python-jsonpath spells differently, rewritten before compiling.
+_JAYWAY_OPERATORS = [
+    (re.compile(_OPERAND + r"\s+nin\s+(\[[^\]]*\])"), r"!(\1 in \2)"),
+    (re.compile(_OPERAND + r"\s+size\s+(\d+)"), r"length(\1) == \2"),
+    (re.compile(_OPERAND + r"\s+empty\s+true"), r"length(\1) == 0"),
+    (re.compile(_OPERAND + r"\s+empty\s+false"), r"length(\1) > 0"),
+]
+
+
+def _jayway(path: str) -> str:
+    """``path`` with Jayway's ``nin``, ``size`` and ``empty`` filter operators rewritten."""
+    for pattern, replacement in _JAYWAY_OPERATORS:
+        path = pattern.sub(replacement, path)
+    return path
+
+
 def _compile(path: str) -> Any:
     try:
-        return jsonpath.compile(path)
+        return jsonpath.compile(_jayway(path))
     except jsonpath.JSONPathError as exc:
         raise TranslationError(f"invalid JSONPath {path!r}: {exc}") from exc
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from service.kit.check import WARN, check_actions, export_results
 from service.kit.cli import kit
 from service.kit.exports import case_warnings, check_export, sample_response
-from service.kit.translate import resolve, success_output, translate
+from service.kit.translate import TranslationError, resolve, success_output, translate
 from service.kit.velocity import DateTool, render
 from tests.kit.kit_helpers import ROOT
 
@@ -241,6 +241,12 @@ BODY = {
         ("$.participants.size()", 3),
         ("$.participants[2].tags.length()", 2),
         ("$.participants[*].id", ["c", "a", "q"]),
+        ("$.participants[?(@.purpose nin ['agent', 'acd'])].id", ["c"]),
+        ("$.participants[?(@.tags size 2)].id", ["q"]),
+        ("$.participants[?(@.tags empty true)].id", ["a"]),
+        ("$.participants[?(@.tags empty false)].id", ["c", "q"]),
+        ("$.participants[?(@.purpose =~ /AG.*/i)].id", ["a"]),
+        ("$.participants[?(@.purpose != 'customer')].id", ["a", "q"]),
     ],
 )
 def test_jayway_filters_and_functions(path: str, expected: object) -> None:
@@ -249,6 +255,11 @@ def test_jayway_filters_and_functions(path: str, expected: object) -> None:
 
 def test_a_function_on_a_missing_path_does_not_resolve() -> None:
     assert resolve(BODY, "$.nothing.length()") == (False, None)
+
+
+def test_an_unsupported_operator_is_a_clear_translation_error() -> None:
+    with pytest.raises(TranslationError, match="invalid JSONPath"):
+        resolve(BODY, "$.participants[?(@.tags anyof ['x'])].id")
 
 
 # --- translationMapDefaults on paths that match nothing ---------------------------------------
