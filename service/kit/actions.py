@@ -22,7 +22,9 @@ FLAT_TYPES = {"string", "number", "integer", "boolean"}
 FOREIGN_KEYWORDS = ("examples",)
 
 _INPUT_REF = re.compile(r"\$!?\{?input\.([A-Za-z_]\w*)")
-_JSON_ESCAPED = re.compile(r"\$!?\{?esc\.jsonString\(\s*\$!?\{?input\.([A-Za-z_]\w*)\}?\s*\)\}?")
+_JSON_ESCAPED = re.compile(
+    r"\$!?\{?esc\.json(?:String|Encode)\(\s*\$!?\{?input\.([A-Za-z_]\w*)\}?\s*\)\}?"
+)
 _URL_ESCAPED = re.compile(
     r"\$!?\{?(?:esc\.(?:url|urlFormEncode|uriEncode)|urlTool\.optionalQueryParam)\("
     r"[^)]*?\$!?\{?input\.([A-Za-z_]\w*)\}?[^)]*\)\}?"

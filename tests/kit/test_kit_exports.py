@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from service.kit.actions import lint
 from service.kit.check import WARN, check_actions, export_results
 from service.kit.cli import kit
 from service.kit.exports import case_warnings, check_export, sample_response
 from service.kit.translate import TranslationError, resolve, success_output, translate
 from service.kit.velocity import DateTool, render
-from tests.kit.kit_helpers import ROOT
+from tests.kit.kit_helpers import ROOT, action
 
 CORPUS = Path(__file__).parent / "exports"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
@@ -321,6 +322,18 @@ def test_miscased_input_renders_in_the_emulator_and_is_warned_about() -> None:
 )
 def test_case_warnings(template: str, warned: bool) -> None:
     assert bool(case_warnings([template])) is warned
+
+
+@pytest.mark.parametrize("macro", ["jsonString", "jsonEncode"])
+def test_our_lint_accepts_both_documented_json_escapes(macro: str) -> None:
+    act = action("weakest-section")
+    template = act.doc["config"]["request"]["requestTemplate"]
+    act.doc["config"]["request"]["requestTemplate"] = template.replace("jsonString", macro)
+    assert lint(act) == []
+    act.doc["config"]["request"]["requestTemplate"] = template.replace(
+        "$esc.jsonString(${input.evaluationId})", "${input.evaluationId}"
+    )
+    assert any("without $esc.jsonString" in p for p in lint(act))
 
 
 def test_our_own_file_with_input_capitalised_gets_a_warning(tmp_path: Path) -> None:
