@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 # Terraform (and the emulator) replace this with the service's base URL; nothing else may name
 # a host in a template, so one variable moves the whole integration.
 BASE_URL_TOKEN = "{{qmloop_base_url}}"
@@ -18,8 +20,10 @@ CUSTOM_AUTH_FILE = Path("custom-auth") / "oauth-token.json"
 EXAMPLES_DIR = "examples"
 EXPORT_KEYS = ("name", "integrationType", "actionType", "config", "contract", "secure")
 FLAT_TYPES = {"string", "number", "integer", "boolean"}
-# Keywords draft-04 knows but a contract uploaded to Genesys must not carry.
-FOREIGN_KEYWORDS = ("examples",)
+# Contracts are JSON Schema draft-04 documents without $ref (help center, "Add contracts to
+# custom actions": "Contracts do not support the $ref keyword"); anything else, such as
+# ``examples`` (a later draft's keyword), is not part of the document Genesys validates against.
+CONTRACT_KEYWORDS = frozenset(jsonschema.Draft4Validator.META_SCHEMA["properties"]) - {"$ref"}
 
 _INPUT_REF = re.compile(r"\$!?\{?input\.([A-Za-z_]\w*)")
 _JSON_ESCAPED = re.compile(
@@ -170,12 +174,21 @@ def _contract_shape(action: Action) -> list[str]:
     if not action.examples:
         problems.append(f"no example inputs in data_actions/{EXAMPLES_DIR}/{action.slug}.json")
     for label, schema in (("input", action.input_schema), ("output", action.output_schema)):
-        problems += [
-            f"{label}: {k!r} is not a Genesys contract keyword (move it out)"
-            for k in FOREIGN_KEYWORDS
-            if k in schema
-        ]
+        problems += foreign_keywords(schema, label)
     return problems
+
+
+def foreign_keywords(schema: Any, where: str) -> list[str]:
+    """Keywords of a contract (recursively) that are not draft-04 keywords Genesys takes."""
+    if not isinstance(schema, dict):
+        return []
+    problems = [
+        f"{where}: {k!r} is not a Genesys contract keyword (move it out)"
+        for k in sorted(set(schema) - CONTRACT_KEYWORDS)
+    ]
+    for name, sub in (schema.get("properties") or {}).items():
+        problems += foreign_keywords(sub, f"{where}.{name}")
+    return problems + foreign_keywords(schema.get("items"), f"{where}[]")
 
 
 def _response_shape(action: Action) -> list[str]:

@@ -155,6 +155,19 @@ def test_examples_back_in_a_contract_are_flagged() -> None:
     assert any("'examples' is not a Genesys contract keyword" in p for p in lint(broken))
 
 
+@pytest.mark.parametrize(
+    ("where", "keyword"),
+    [("properties.evaluationId", "examples"), ("", "$ref"), ("properties.conversationId", "const")],
+)
+def test_any_non_draft4_keyword_in_a_contract_is_flagged(where: str, keyword: str) -> None:
+    broken = action("weakest-section")
+    node = broken.doc["contract"]["input"]["inputSchema"]
+    for part in filter(None, where.split(".")):
+        node = node[part]
+    node[keyword] = "x"
+    assert any(f"{keyword!r} is not a Genesys contract keyword" in p for p in lint(broken))
+
+
 def test_missing_examples_are_flagged() -> None:
     broken = action("weakest-section")
     broken.examples.clear()
