@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.kit.translate import TranslationError, is_definite, success_output
+from service.kit.translate import TAIL_FUNCTION, TranslationError, is_definite, success_output
 from service.kit.velocity import VelocityError, java_values, render_lenient
 
 # Velocity is case-sensitive and the help center documents ``input`` only; some published
@@ -175,7 +175,11 @@ def sample_response(doc: dict[str, Any]) -> str:
     response = (doc.get("config") or {}).get("response") or {}
     body = sample_value(schema) if schema.get("type") in ("object", "array") else {}
     for name, path in (response.get("translationMap") or {}).items():
+        tail = TAIL_FUNCTION.match(str(path))
         try:
+            if tail:  # $.x.length(): give the function a one-element list to count
+                body = _set_path(body, tail["path"], [f"sample-{name}"])
+                continue
             body = _set_path(body, str(path), _leaf(doc, name, str(path)))
         except (TypeError, IndexError, ValueError):
             continue  # a path too intricate to synthesize: its default (if any) applies

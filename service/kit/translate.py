@@ -54,7 +54,7 @@ _FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "avg": lambda v: (sum(_numbers(v)) / len(_numbers(v))) if _numbers(v) else None,
     "keys": lambda v: list(v) if isinstance(v, dict) else None,
 }
-_TAIL_FUNCTION = re.compile(r"^(?P<path>.+?)\.(?P<fn>[a-z]+)\(\)$")
+TAIL_FUNCTION = re.compile(r"^(?P<path>.+?)\.(?P<fn>[a-z]+)\(\)$")
 
 
 _OPERAND = r"(@[\w.\[\]'\"*-]*)"
@@ -83,7 +83,7 @@ def _compile(path: str) -> Any:
 
 def is_definite(path: str) -> bool:
     """True when the path names one value (no wildcard, slice, filter or deep scan)."""
-    tail = _TAIL_FUNCTION.match(path)
+    tail = TAIL_FUNCTION.match(path)
     if tail and tail["fn"] in _FUNCTIONS:
         return True
     return bool(_compile(path).singular_query())
@@ -92,7 +92,7 @@ def is_definite(path: str) -> bool:
 def resolve(body: Any, path: str) -> tuple[bool, Any]:
     """Evaluate a JSONPath; returns (resolved, value). Indefinite paths resolve to a list,
     ``(False, [])`` when it is empty; raises ``TranslationError`` on a path that does not parse."""
-    tail = _TAIL_FUNCTION.match(path)
+    tail = TAIL_FUNCTION.match(path)
     if tail and tail["fn"] in _FUNCTIONS:
         found, value = resolve(body, tail["path"])
         if not found:

@@ -66,6 +66,23 @@ def test_a_saved_response_is_translated_instead_of_a_generated_one() -> None:
     assert any("not JSON" in p for p in broken.problems)
 
 
+def test_the_sample_response_feeds_a_length_function(tmp_path: Path) -> None:
+    doc = json.loads((CORPUS / "ani-blacklist" / "Disconnect-Interaction.json").read_text())
+    doc["config"]["response"] = {
+        "translationMap": {"count": "$.entities.size()", "first": "$.entities[0].id"},
+        "translationMapDefaults": {},
+        "successTemplate": '{"count": ${count}, "first": ${first}}',
+    }
+    doc["contract"]["output"]["successSchema"] = {
+        "type": "object",
+        "properties": {"count": {"type": "integer"}, "first": {"type": "string"}},
+    }
+    path = tmp_path / "count.json"
+    path.write_text(json.dumps(doc))
+    report = check_export(path)
+    assert report.problems == [] and report.output == {"count": 1, "first": "sample-first"}
+
+
 def test_a_broken_export_is_reported(tmp_path: Path) -> None:
     doc = json.loads((CORPUS / "ani-blacklist" / "Disconnect-Interaction.json").read_text())
     doc["config"]["request"]["requestType"] = "POST"
