@@ -9,9 +9,7 @@ resource "genesyscloud_integration_action" "action" {
   secure                 = each.value.secure
   config_timeout_seconds = lookup(each.value.config, "timeoutSeconds", null)
 
-  contract_input = jsonencode({
-    for k, v in each.value.contract.input.inputSchema : k => v if !contains(local.kit_only_keywords, k)
-  })
+  contract_input  = jsonencode(each.value.contract.input.inputSchema)
   contract_output = jsonencode(each.value.contract.output.successSchema)
 
   config_request {

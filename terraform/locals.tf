@@ -12,9 +12,6 @@ locals {
   # Replaced by var.service_base_url in every URL template.
   base_url_token = "{{qmloop_base_url}}"
 
-  # Kit metadata (example inputs for the emulator), not sent to Genesys.
-  kit_only_keywords = ["examples"]
-
   # With User Defined (OAuth), every action sends the token the custom-auth action fetched.
   # Velocity's ${...} is written $${...} in HCL. service/kit/emulator.py adds the same header.
   auth_headers = var.credential_type == "userDefinedOAuth" ? {
@@ -29,10 +26,12 @@ locals {
     clientSecret = var.qmloop_client_secret
   }
 
-  # Every workflow in architect/ and the {{placeholders}} it needs; nothing else fills them.
+  # Every workflow in architect/, the actions it calls (their ids go into its
+  # update_trigger_hash) and the {{placeholders}} it needs; nothing else fills them.
   flows = {
     "triage-evaluation" = {
-      file = "triage-evaluation.yaml"
+      file    = "triage-evaluation.yaml"
+      actions = ["triage-evaluation"]
       substitutions = {
         flow_name            = "${var.name_prefix} Triage Evaluation"
         division             = var.division
@@ -43,7 +42,8 @@ locals {
       }
     }
     "score-transcript" = {
-      file = "score-transcript.yaml"
+      file    = "score-transcript.yaml"
+      actions = ["score-transcript"]
       substitutions = {
         flow_name            = "${var.name_prefix} Score Transcript"
         division             = var.division
@@ -54,7 +54,8 @@ locals {
       }
     }
     "coach-step-by-step" = {
-      file = "coach-step-by-step.yaml"
+      file    = "coach-step-by-step.yaml"
+      actions = ["normalize-score", "weakest-section", "check-duplicate", "assign-coaching"]
       substitutions = {
         flow_name                   = "${var.name_prefix} Coach Step by Step"
         division                    = var.division

@@ -6,7 +6,8 @@ The default "judge" mode answers schema-valid JSON with true quotes from the tra
 by keyword overlap between each question and the transcript's turns: deterministic, no model.
 Fault modes, chosen per request (header ``X-Fake-Mode``), from a script of upcoming requests
 (``POST /_fake/script {"modes": [...]}``) or as the default (``POST /_fake/mode``):
-``invalid_json``, ``wrong_keys``, ``string_ints``, ``hallucinate``, ``refusal``, ``text_refusal``,
+``invalid_json``, ``wrong_keys``, ``string_ints``, ``hallucinate``, ``negative_turn``,
+``empty_quote`` (bounds the schema no longer carries), ``refusal``, ``text_refusal``,
 ``truncate``, ``content_filter``, ``rate_limit[:retry_after]``, ``server_error``,
 ``slow[:seconds]``, ``no_json_schema`` (400 on json_schema, like servers without it), ``html``
 (a 200 with a proxy's HTML page).
@@ -178,7 +179,23 @@ def _corrupt(mode: str, answer: dict[str, Any]) -> str:
         for item in answer.values():
             for ev in item["evidence"]:
                 ev["quote"] = "I personally guarantee a full refund and a free upgrade today"
+    elif mode in _OUT_OF_RANGE:
+        _out_of_range(answer, *_OUT_OF_RANGE[mode])
     return json.dumps(answer)
+
+
+def _out_of_range(answer: dict[str, Any], key: str, value: Any) -> None:
+    for item in answer.values():
+        item["evidence"] = item["evidence"] or [{"turn": 0, "quote": "hello"}]
+        for ev in item["evidence"]:
+            ev[key] = value
+
+
+# Values a constrained decoder that ignores bounds (outlines-core and ``minimum``) lets through.
+_OUT_OF_RANGE: dict[str, tuple[str, Any]] = {
+    "negative_turn": ("turn", -1),
+    "empty_quote": ("quote", " "),
+}
 
 
 def _completion(
@@ -249,7 +266,7 @@ def answer(state: FakeState, body: dict[str, Any], mode: str) -> Response:
     content = json.dumps(judge(body))
     if name == "truncate":
         return jsonify(_completion(body, content[: len(content) // 2], finish="length"))
-    if name in ("invalid_json", "wrong_keys", "string_ints", "hallucinate"):
+    if name in ("invalid_json", "wrong_keys", "string_ints", "hallucinate", *_OUT_OF_RANGE):
         content = _corrupt(name, json.loads(content))
     return jsonify(_completion(body, content))
 

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 # Terraform (and the emulator) replace this with the service's base URL; nothing else may name
 # a host in a template, so one variable moves the whole integration.
 BASE_URL_TOKEN = "{{qmloop_base_url}}"
 CUSTOM_AUTH_FILE = Path("custom-auth") / "oauth-token.json"
+# Example inputs live beside the actions (data_actions/examples/<slug>.json), never in a
+# contract: Genesys validates contracts against its own JSON Schema document, which has no
+# ``examples`` keyword, so a contract stays exactly what an export of the action holds.
+EXAMPLES_DIR = "examples"
 EXPORT_KEYS = ("name", "integrationType", "actionType", "config", "contract", "secure")
 FLAT_TYPES = {"string", "number", "integer", "boolean"}
-# Keywords Genesys does not need and Terraform strips before upload (kit-only metadata).
-KIT_ONLY_KEYWORDS = ("examples",)
+# Contracts are JSON Schema draft-04 documents without $ref (help center, "Add contracts to
+# custom actions": "Contracts do not support the $ref keyword"); anything else, such as
+# ``examples`` (a later draft's keyword), is not part of the document Genesys validates against.
+CONTRACT_KEYWORDS = frozenset(jsonschema.Draft4Validator.META_SCHEMA["properties"]) - {"$ref"}
 
 _INPUT_REF = re.compile(r"\$!?\{?input\.([A-Za-z_]\w*)")
-_JSON_ESCAPED = re.compile(r"\$!?\{?esc\.jsonString\(\s*\$!?\{?input\.([A-Za-z_]\w*)\}?\s*\)\}?")
+_JSON_ESCAPED = re.compile(
+    r"\$!?\{?esc\.json(?:String|Encode)\(\s*\$!?\{?input\.([A-Za-z_]\w*)\}?\s*\)\}?"
+)
 _URL_ESCAPED = re.compile(
     r"\$!?\{?(?:esc\.(?:url|urlFormEncode|uriEncode)|urlTool\.optionalQueryParam)\("
     r"[^)]*?\$!?\{?input\.([A-Za-z_]\w*)\}?[^)]*\)\}?"
@@ -34,6 +44,7 @@ class Action:
     slug: str
     path: Path
     doc: dict[str, Any]
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def request(self) -> dict[str, Any]:
@@ -52,20 +63,28 @@ class Action:
         return dict(self.doc.get("contract", {}).get("output", {}).get("successSchema", {}))
 
     @property
-    def examples(self) -> list[dict[str, Any]]:
-        return list(self.input_schema.get("examples", []))
-
-    @property
     def timeout_seconds(self) -> float:
         return float(self.doc.get("config", {}).get("timeoutSeconds", 60))
 
 
+def examples_path(path: Path) -> Path:
+    """Where the example inputs of an action file live."""
+    return path.parent / EXAMPLES_DIR / path.name
+
+
 def load_action(path: Path) -> Action:
-    """Read one action file; raises ``ValueError`` when it is not a JSON object."""
+    """Read one action file and its examples; raises ``ValueError`` when either is not JSON
+    of the right shape (an object; a list of objects)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(doc, dict):
         raise ValueError(f"{path.name}: not a JSON object")
-    return Action(path.stem, path, doc)
+    examples: Any = []
+    sidecar = examples_path(path)
+    if sidecar.is_file():
+        examples = json.loads(sidecar.read_text(encoding="utf-8"))
+        if not isinstance(examples, list) or not all(isinstance(e, dict) for e in examples):
+            raise ValueError(f"{EXAMPLES_DIR}/{path.name}: not a JSON list of objects")
+    return Action(path.stem, path, doc, examples)
 
 
 def action_paths(root: Path) -> list[Path]:
@@ -103,8 +122,11 @@ def lint_custom_auth(action: Action) -> list[str]:
         for k in ("requestUrlTemplate", "requestType")
         if not request.get(k)
     ]
+    problems += [f"missing key {key!r}" for key in EXPORT_KEYS if key not in action.doc]
     if action.doc.get("actionType") != "customAuth":
         problems.append("actionType must be 'customAuth'")
+    if action.input_schema or action.output_schema:
+        problems.append("contract: Genesys owns the custom-auth contract; keep both schemas {}")
     if "successTemplate" not in action.response:
         problems.append("config.response.successTemplate is missing")
     return problems + _base_url(action)
@@ -150,8 +172,23 @@ def _contract_shape(action: Action) -> list[str]:
     elif set(out["required"]) != set(out.get("properties", {})):
         problems.append("output: every output property must be required")
     if not action.examples:
-        problems.append("input: no 'examples' to run the action with")
+        problems.append(f"no example inputs in data_actions/{EXAMPLES_DIR}/{action.slug}.json")
+    for label, schema in (("input", action.input_schema), ("output", action.output_schema)):
+        problems += foreign_keywords(schema, label)
     return problems
+
+
+def foreign_keywords(schema: Any, where: str) -> list[str]:
+    """Keywords of a contract (recursively) that are not draft-04 keywords Genesys takes."""
+    if not isinstance(schema, dict):
+        return []
+    problems = [
+        f"{where}: {k!r} is not a Genesys contract keyword (move it out)"
+        for k in sorted(set(schema) - CONTRACT_KEYWORDS)
+    ]
+    for name, sub in (schema.get("properties") or {}).items():
+        problems += foreign_keywords(sub, f"{where}.{name}")
+    return problems + foreign_keywords(schema.get("items"), f"{where}[]")
 
 
 def _response_shape(action: Action) -> list[str]:

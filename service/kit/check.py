@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,9 +15,10 @@ from service.kit import terraform
 from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
 from service.kit.contracts import check_contract, registry
 from service.kit.emulator import Credential, Emulator
+from service.kit.exports import case_warnings, check_export, templates
 from service.kit.flows import check_event_input, check_flow
 
-PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+PASS, FAIL, SKIP, WARN = "PASS", "FAIL", "SKIP", "WARN"
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Result:
     name: str
     status: str
     problems: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # shown with --verbose
 
 
 def _result(name: str, problems: list[str]) -> Result:
@@ -97,6 +100,10 @@ def check_actions(root: Path) -> tuple[list[Action], list[Result]]:
     if not actions:
         return [], [Result("data_actions/*.json", FAIL, ["no action files"])]
     results = [_result(f"action {a.slug}: file shape and escaping", lint(a)) for a in actions]
+    for action in actions:
+        warnings = case_warnings(templates(action.doc))
+        if warnings:
+            results.append(Result(f"action {action.slug}: input spelling", WARN, warnings))
     try:
         auth_problems = lint_custom_auth(load_custom_auth(root))
     except (OSError, ValueError) as exc:
@@ -207,6 +214,10 @@ def check_terraform(root: Path, actions: list[Action], config: terraform.Config)
             "terraform: every workflow deployed, after its actions",
             lambda: terraform.check_flows_wired(config, root),
         ),
+        (
+            "terraform: a re-created action republishes the workflows that call it",
+            lambda: terraform.check_flow_republish(config),
+        ),
         ("terraform: v2.quality.evaluations trigger", lambda: terraform.check_trigger(config)),
         (
             "terraform: every workflow the trigger may start is deployed",
@@ -259,6 +270,27 @@ def local_service() -> Iterator[Target]:
                 yield Target(server.url, settings.client_id, secret, samples)
         finally:
             get_db(app).dispose()
+
+
+def export_results(paths: list[Path], response_text: str | None = None) -> list[Result]:
+    """One exported action per path, checked offline (render, translate, validate), plus a
+    warning line for undocumented spellings such as ``$Input.x``."""
+    results = []
+    for path in paths:
+        report = check_export(path, response_text)
+        source = "given response" if response_text is not None else "sample response"
+        name = f"export {path.name} ({report.name}): request renders, {source} translates"
+        result = _result(name, report.problems)
+        result.details = [
+            f"inputs: {json.dumps(report.inputs, ensure_ascii=False)}",
+            *(f"{k}: {v}" for k, v in report.request.items()),
+            f"response: {report.response[:500]}",
+            f"output: {json.dumps(report.output, ensure_ascii=False)[:500]}",
+        ]
+        results.append(result)
+        if report.warnings:
+            results.append(Result(f"export {path.name}: warnings", WARN, report.warnings))
+    return results
 
 
 def run_all(root: Path, target: Target | None, live: bool = True) -> list[Result]:

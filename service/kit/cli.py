@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from service.kit.check import Result
 
 
 @click.group()
@@ -35,12 +39,40 @@ def kit() -> None:
     "throwaway local one (needs --client-id and QM_KIT_CLIENT_SECRET).",
 )
 @click.option("--client-id", default="", help="The integration's client id at --url.")
+@click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Check this exported data action (any integration's, not only QM Loop's) offline "
+    "instead of the checkout; repeat for several.",
+)
+@click.option(
+    "--response",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="With --action: a response body saved from a real call, translated instead of one "
+    "generated from the success schema.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show the problems behind passing checks too.")
-def check(root: Path, live: bool, url: str, client_id: str, verbose: bool) -> None:
+def check(
+    root: Path,
+    live: bool,
+    url: str,
+    client_id: str,
+    actions: tuple[Path, ...],
+    response: Path | None,
+    verbose: bool,
+) -> None:
     """Check every data action, contract, workflow and Terraform file; exit 1 on a failure."""
     # Imported here so other qmloop commands do not load the HCL parser and the Velocity engine.
-    from service.kit.check import FAIL, PASS, SKIP, Target, run_all
+    from service.kit.check import FAIL, PASS, SKIP, WARN, Target, export_results, run_all
 
+    if actions:
+        body = response.read_text(encoding="utf-8") if response else None
+        _report(export_results(list(actions), body), verbose, (PASS, FAIL, WARN, SKIP))
+        return
+    if response:
+        raise click.UsageError("--response needs --action")
     if not (root / "data_actions").is_dir():
         raise click.UsageError(f"{root} has no data_actions/ folder; pass --root <checkout>")
     target = None
@@ -51,16 +83,27 @@ def check(root: Path, live: bool, url: str, client_id: str, verbose: bool) -> No
         target = Target(url, client_id, secret)
     for logger in ("service", "werkzeug"):  # the throwaway server's request lines are noise here
         logging.getLogger(logger).setLevel(logging.WARNING)
-    results = run_all(root.resolve(), target, live=live)
-    colors = {PASS: "green", FAIL: "red", SKIP: "yellow"}
+    _report(run_all(root.resolve(), target, live=live), verbose, (PASS, FAIL, WARN, SKIP))
+
+
+def _report(results: list[Result], verbose: bool, statuses: tuple[str, str, str, str]) -> None:
+    """Print one line per check (problems under failures and warnings); exit 1 on a failure."""
+    passed, failed, warned, skipped = statuses
+    colors = {passed: "green", failed: "red", warned: "yellow", skipped: "yellow"}
     for result in results:
         click.echo(f"{click.style(result.status, fg=colors[result.status])}  {result.name}")
-        if result.status != PASS or verbose:
+        if result.status != passed or verbose:
             for problem in result.problems:
                 click.echo(f"      - {problem}")
-    counts = {s: sum(r.status == s for r in results) for s in (PASS, FAIL, SKIP)}
-    click.echo(f"\n{counts[PASS]} passed, {counts[FAIL]} failed, {counts[SKIP]} skipped")
-    if counts[FAIL]:
+        if verbose:
+            for detail in result.details:
+                click.echo(f"      | {detail}")
+    counts = {s: sum(r.status == s for r in results) for s in statuses}
+    click.echo(
+        f"\n{counts[passed]} passed, {counts[failed]} failed, {counts[warned]} warnings, "
+        f"{counts[skipped]} skipped"
+    )
+    if counts[failed]:
         raise SystemExit(1)
 
 

@@ -20,6 +20,7 @@ import jsonschema
 import requests
 
 from service.kit.actions import BASE_URL_TOKEN, Action
+from service.kit.exports import INPUT_ALIASES
 from service.kit.translate import TranslationError, success_output
 from service.kit.velocity import VelocityError, java_values, render
 
@@ -89,8 +90,11 @@ class Emulator:
     ) -> dict[str, Any]:
         """Render the request; raises ``VelocityError`` on a template fault."""
         present = {k: v for k, v in inputs.items() if v is not None}
+        values = {**java_values(present), "rawRequest": json.dumps(present)}
         context = {
-            "input": {**java_values(present), "rawRequest": json.dumps(present)},
+            "input": values,
+            # Undocumented spellings some exports use; kit check warns about them.
+            **dict.fromkeys(INPUT_ALIASES, values),
             "credentials": dict(self.credential.fields),
         }
         if auth is not None:

@@ -258,6 +258,48 @@ def check_flows_wired(config: Config, root: Path) -> list[str]:
     return problems
 
 
+def flow_actions(config: Config) -> dict[str, list[str]]:
+    """Flow key -> the action slugs its ``actions`` list names (the update_trigger_hash input)."""
+    flows = config.locals().get("flows", {})
+    return {
+        str(unquote(key)): [str(unquote(s)) for s in entry.get("actions") or []]
+        for key, entry in flows.items()
+    }
+
+
+def check_flow_republish(config: Config) -> list[str]:
+    """Each workflow's ``update_trigger_hash`` covers its file and the ids of the actions it
+    calls, so an action re-created by a contract change (new id) republishes the workflow."""
+    problems = []
+    flows = config.locals().get("flows", {})
+    listed = flow_actions(config)
+    for key, entry in flows.items():
+        name = str(unquote(key))
+        called = {
+            m.group(1)
+            for value in (entry.get("substitutions") or {}).values()
+            if (m := _ACTION_KEY.search(str(value)))
+        }
+        if set(listed[name]) != called:
+            problems.append(
+                f"local.flows[{name!r}].actions is {sorted(listed[name])}, its substitutions "
+                f"call {sorted(called)}"
+            )
+    flow = config.resources().get("genesyscloud_flow.workflow", {})
+    hashed = str(flow.get("update_trigger_hash", ""))
+    if "each.value.actions" not in hashed or ".id" not in hashed:
+        problems.append(
+            "genesyscloud_flow.workflow: update_trigger_hash must include the ids of "
+            "genesyscloud_integration_action.action[each.value.actions]"
+        )
+    if "filesha256" not in hashed:
+        problems.append(
+            "genesyscloud_flow.workflow: update_trigger_hash must include the flow file's "
+            "filesha256 (it replaces the provider's own file hash)"
+        )
+    return problems
+
+
 def check_trigger(config: Config) -> list[str]:
     """Every trigger: Json data, an event TTL, a workflow target; one on finished evaluations."""
     triggers = {

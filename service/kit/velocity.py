@@ -2,15 +2,20 @@
 
 Genesys renders ``requestUrlTemplate``, ``headers``, ``requestTemplate`` and ``successTemplate``
 with Apache Velocity and a fixed set of tools (``$esc``, ``$math``, ``$encoding``,
-``$successTemplateUtils``, ``$urlTool``). Velocity writes an unresolved formal reference
-(``${input.x}`` with no value) back as its own text; Genesys would then send that text, so
-``render`` reports every such reference instead of letting it through silently.
+``$successTemplateUtils``, ``$urlTool``, ``$dateTool``; help center, "Velocity macros for data
+actions", https://help.mypurecloud.com/articles/velocity-macros-data-actions/). Velocity writes
+an unresolved formal reference (``${input.x}`` with no value) back as its own text; Genesys
+would then send that text, so ``render`` reports every such reference instead of letting it
+through silently.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import html
 import json
+import re
 import urllib.parse
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +58,43 @@ class EscapeTool:
             return None
         return json.dumps(str(value), ensure_ascii=False)[1:-1]
 
+    def jsonEncode(self, value: Any) -> str | None:
+        """The help center's newer name for ``jsonString``."""
+        return self.jsonString(value)
+
+    def jsonDecode(self, value: Any) -> str | None:
+        """Undo ``jsonEncode``: the text of a JSON string literal without its quotes."""
+        if value is None:
+            return None
+        try:
+            decoded = json.loads(f'"{value}"')
+        except ValueError:
+            return str(value)
+        return str(decoded)
+
+    def java(self, value: Any) -> str | None:
+        """EscapeTool.java: backslash escapes for a Java string literal (quotes not included)."""
+        return self.jsonString(value)
+
+    def javascript(self, value: Any) -> str | None:
+        """EscapeTool.javascript: also escapes single quotes and ``/``."""
+        text = self.jsonString(value)
+        return None if text is None else text.replace("'", "\\'").replace("/", "\\/")
+
+    def html(self, value: Any) -> str | None:
+        """EscapeTool.html: ``& < > "`` as entities."""
+        return (
+            None if value is None else html.escape(str(value), quote=False).replace('"', "&quot;")
+        )
+
+    def xml(self, value: Any) -> str | None:
+        """EscapeTool.xml: ``& < > " '`` as XML entities."""
+        return None if value is None else html.escape(str(value)).replace("&#x27;", "&apos;")
+
+    def quote(self, value: Any) -> str | None:
+        """EscapeTool.quote: the value wrapped in double quotes, nothing escaped."""
+        return None if value is None else f'"{value}"'
+
     def url(self, value: Any) -> str | None:
         """Form-encode a value as Java's ``URLEncoder`` does (space becomes ``+``)."""
         if value is None:
@@ -68,26 +110,57 @@ class EscapeTool:
         return None if value is None else urllib.parse.quote(str(value), safe="")
 
 
+def _number(value: Any) -> int | float:
+    """A number as Java's MathTool reads it: integral text stays an integer."""
+    if isinstance(value, bool):
+        raise VelocityError(f"$math: {value!r} is not a number")
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+    except ValueError as exc:
+        raise VelocityError(f"$math: {value!r} is not a number") from exc
+
+
+def _match_type(result: float, *args: int | float) -> int | float:
+    """MathTool's ``matchType``: an integer when every argument is one and the result is whole
+    (``$math.add(1,2)`` renders ``3``, ``$math.div(7,2)`` ``3.5``, ``$math.add(1.0,2)`` ``3.0``)."""
+    if all(isinstance(a, int) for a in args) and float(result).is_integer():
+        return int(result)
+    return float(result)
+
+
 class MathTool:
-    """``$math``: the few MathTool methods a template may need."""
+    """``$math``: Velocity's MathTool, with its integer/decimal result types."""
 
-    def add(self, a: Any, b: Any) -> float:
-        return float(a) + float(b)
+    def add(self, a: Any, b: Any) -> int | float:
+        x, y = _number(a), _number(b)
+        return _match_type(x + y, x, y)
 
-    def sub(self, a: Any, b: Any) -> float:
-        return float(a) - float(b)
+    def sub(self, a: Any, b: Any) -> int | float:
+        x, y = _number(a), _number(b)
+        return _match_type(x - y, x, y)
 
-    def mul(self, a: Any, b: Any) -> float:
-        return float(a) * float(b)
+    def mul(self, a: Any, b: Any) -> int | float:
+        x, y = _number(a), _number(b)
+        return _match_type(x * y, x, y)
 
-    def div(self, a: Any, b: Any) -> float | None:
-        return None if float(b) == 0 else float(a) / float(b)
+    def div(self, a: Any, b: Any) -> int | float | None:
+        x, y = _number(a), _number(b)
+        return None if y == 0 else _match_type(x / y, x, y)
+
+    def max(self, a: Any, b: Any) -> int | float:
+        return max(_number(a), _number(b))
+
+    def min(self, a: Any, b: Any) -> int | float:
+        return min(_number(a), _number(b))
 
     def roundTo(self, places: Any, value: Any) -> float:
-        return round(float(value), int(places))
+        return round(float(_number(value)), int(_number(places)))
 
     def toInteger(self, value: Any) -> int:
-        return int(float(value))
+        return int(_number(value))
 
 
 class EncodingTool:
@@ -110,6 +183,94 @@ class SuccessTemplateUtils:
             return json.dumps(items[0])
         return "{}" if default is None else str(default)
 
+    def moveKeysIntoArrayOfObjects(self, object_json: Any, key_name: Any = "key") -> str:
+        """A JSON object's entries as a JSON array of objects, each key moved into its object
+        under ``key_name`` (a non-object value goes under ``value``); ``[]`` for anything else."""
+        try:
+            data = json.loads(str(object_json))
+        except ValueError:
+            return "[]"
+        if not isinstance(data, dict):
+            return "[]"
+        items = [
+            {key_name: k, **v} if isinstance(v, dict) else {key_name: k, "value": v}
+            for k, v in data.items()
+        ]
+        return json.dumps(items, ensure_ascii=False)
+
+
+# Java SimpleDateFormat letters -> strftime, longest first.
+_JAVA_DATE = [
+    ("yyyy", "%Y"),
+    ("yy", "%y"),
+    ("MM", "%m"),
+    ("dd", "%d"),
+    ("HH", "%H"),
+    ("mm", "%M"),
+    ("ss", "%S"),
+    ("SSS", "%f"),
+    ("XXX", "%:z"),
+    ("Z", "%z"),
+    ("EEE", "%a"),
+]
+
+
+def _strftime(moment: dt.datetime, java_format: str) -> str:
+    parts = re.split(r"('[^']*')", java_format)
+    out = []
+    for part in parts:
+        if part.startswith("'") and part.endswith("'"):
+            out.append(part[1:-1])
+            continue
+        for java, py in _JAVA_DATE:
+            part = part.replace(java, py)
+        text = moment.strftime(part)
+        out.append(text)
+    text = "".join(out)
+    # %f is microseconds; SimpleDateFormat's SSS is milliseconds.
+    return re.sub(r"(\d{3})\d{3}", r"\1", text, count=1) if "SSS" in java_format else text
+
+
+class DateTool:
+    """``$dateTool``: Velocity's DateTool over UTC (Genesys runs in UTC)."""
+
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self._now = now
+
+    def now(self) -> dt.datetime:
+        return self._now or dt.datetime.now(dt.UTC)
+
+    def get(self, java_format: Any = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'") -> str:
+        """The current time in a Java date format."""
+        return _strftime(self.now(), str(java_format))
+
+    def format(self, java_format: Any, value: Any) -> str | None:
+        """Format an ISO-8601 date-time (or epoch milliseconds) in a Java date format."""
+        moment = _parse_moment(value)
+        return None if moment is None else _strftime(moment, str(java_format))
+
+    def getSystemTime(self) -> int:
+        """Epoch milliseconds."""
+        return int(self.now().timestamp() * 1000)
+
+    def toString(self) -> str:
+        return self.get()
+
+    def __str__(self) -> str:
+        return self.get()
+
+
+def _parse_moment(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
 
 class UrlTool:
     """``$urlTool``: optional query parameters."""
@@ -122,6 +283,16 @@ class UrlTool:
         return f"{sep}{urllib.parse.quote_plus(str(name))}={urllib.parse.quote_plus(str(value))}"
 
 
+class SalesforceTool:
+    """``$salesforce`` (Salesforce data actions): escape SOSL/SOQL reserved characters."""
+
+    _RESERVED = re.compile(r"""([?&|!{}\[\]()^~*:\\"'+-])""")
+
+    def escReserved(self, value: Any) -> str | None:
+        """Backslash before every reserved character of a Salesforce search."""
+        return None if value is None else self._RESERVED.sub(r"\\\1", str(value))
+
+
 def tools() -> dict[str, Any]:
     """The tool objects Genesys puts in every template's context."""
     return {
@@ -130,6 +301,8 @@ def tools() -> dict[str, Any]:
         "encoding": EncodingTool(),
         "successTemplateUtils": SuccessTemplateUtils(),
         "urlTool": UrlTool(),
+        "dateTool": DateTool(),
+        "salesforce": SalesforceTool(),
     }
 
 

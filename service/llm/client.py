@@ -20,6 +20,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from service.llm.budget import MinuteBudget
+from service.llm.strict import record_fallback
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class OpenAIChat:
                 return self._call(request)
             except openai.BadRequestError as exc:
                 if self._fallback_allowed and self.mode == "json_schema" and _format_error(exc):
-                    log.info("LLM server lacks json_schema output; falling back to JSON mode")
+                    record_fallback(self.model, str(exc)[:300])
                     self.mode = "json_object"
                     continue
                 raise LlmRejected(f"the LLM server rejected the request: {exc}") from exc

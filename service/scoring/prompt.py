@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+from service.llm.strict import strict_problems
 from service.scoring.scorecard import Question, Scorecard
 from service.transcripts.rules import NEUTRAL_TOKEN, Transcript
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_VERSION = "3"
 NA = "N/A"
@@ -58,7 +62,12 @@ def llm_questions(card: Scorecard) -> list[Question]:
 
 
 def item_schema(q: Question) -> dict[str, Any]:
-    """The schema of one answer: an allowed option, evidence quotes, a short rationale."""
+    """The schema of one answer: an allowed option, evidence quotes, a short rationale.
+
+    Only keywords every target engine enforces (OpenAI strict mode's subset, xgrammar,
+    llguidance, outlines): no ``minimum``/``minLength``; ``rules.validate_answer`` checks those
+    bounds and the engine re-asks, so no bound depends on the engine.
+    """
     return {
         "type": "object",
         "description": _describe(q),
@@ -69,8 +78,8 @@ def item_schema(q: Question) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "turn": {"type": "integer", "minimum": 0},
-                        "quote": {"type": "string", "minLength": 1},
+                        "turn": {"type": "integer"},
+                        "quote": {"type": "string"},
                     },
                     "required": ["turn", "quote"],
                     "additionalProperties": False,
@@ -117,6 +126,14 @@ def _rubric(card: Scorecard) -> str:
 def build_prompt(card: Scorecard) -> Prompt:
     """Build the system prompt and schema of a scorecard version."""
     schema = build_schema(card)
+    problems = strict_problems(schema)
+    if problems:
+        # Strict engines (OpenAI) will answer 400 and the client falls back to JSON mode.
+        log.warning(
+            "scorecard schema exceeds the strict structured-output limits: %s",
+            "; ".join(problems[:5]),
+            extra={"scorecard": card.id},
+        )
     system = f"{_RULES}\n{_rubric(card)}\n"
     digest = hashlib.sha256(
         json.dumps([TEMPLATE_VERSION, system, schema], sort_keys=True).encode()

@@ -157,10 +157,14 @@ def validate_answer(
         return errors[:20]
     for qid, item in data.items():
         for ev in item["evidence"]:
-            if ev["turn"] >= n_turns:
+            # The schema carries no bounds (strict structured-output engines reject or ignore
+            # them), so every bound is checked here: a turn of -1 would index from the end.
+            if not 0 <= ev["turn"] < n_turns:
                 errors.append(
                     f"{qid}/evidence: turn {ev['turn']} does not exist (0..{n_turns - 1})"
                 )
+            if not ev["quote"].strip():
+                errors.append(f"{qid}/evidence: turn {ev['turn']} has an empty quote")
         if item["answer"] not in (worst.get(qid), "N/A") and not item["evidence"]:
             errors.append(f"{qid}: answer {item['answer']!r} needs at least one evidence quote")
     return errors

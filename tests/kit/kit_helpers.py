@@ -15,7 +15,9 @@ SLUGS = [p.stem for p in ACTION_FILES]
 def action(slug: str) -> Action:
     """A fresh copy of one action, safe to break in a test."""
     loaded = load_action(ROOT / "data_actions" / f"{slug}.json")
-    return Action(loaded.slug, loaded.path, copy.deepcopy(loaded.doc))
+    return Action(
+        loaded.slug, loaded.path, copy.deepcopy(loaded.doc), copy.deepcopy(loaded.examples)
+    )
 
 
 def all_actions() -> list[Action]:

@@ -12,7 +12,10 @@ from service.kit.cli import kit
 from service.kit.contracts import registry
 from tests.kit.kit_helpers import ROOT, SLUGS
 
-LINE = re.compile(r"^(PASS|FAIL|SKIP)  \S.*$|^      - .+$|^$|^\d+ passed, \d+ failed, \d+ skipped$")
+LINE = re.compile(
+    r"^(PASS|FAIL|SKIP|WARN)  \S.*$|^      - .+$|^$"
+    r"|^\d+ passed, \d+ failed, \d+ warnings, \d+ skipped$"
+)
 
 
 def _run(*args: str) -> tuple[int, str]:

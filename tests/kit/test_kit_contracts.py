@@ -79,7 +79,7 @@ def test_an_extra_or_missing_property_is_caught() -> None:
 
 def test_an_invalid_example_is_caught() -> None:
     broken = action("normalize-score")
-    broken.doc["contract"]["input"]["inputSchema"]["examples"].append(
+    broken.examples.append(
         {"evaluationId": "e", "status": "Finished", "score": 9, "totalPoints": 5}
     )
     problems = check_contract(broken, Endpoint("normalize-score", *PINNED["normalize-score"]))

@@ -11,6 +11,9 @@ from service.scoring.schemas import ScoreTranscriptIn, ScoreTranscriptOut
 from tests.scoring.conftest import EXAMPLES, GOOD_TURNS, ROOT
 
 ACTION = json.loads((ROOT / "data_actions" / "score-transcript.json").read_text())
+ACTION_EXAMPLES = json.loads(
+    (ROOT / "data_actions" / "examples" / "score-transcript.json").read_text()
+)
 
 
 def test_data_action_contract_matches_the_models():
@@ -27,7 +30,7 @@ def test_data_action_contract_matches_the_models():
 
 
 def test_contract_examples_are_accepted_by_the_endpoint(app, auth):
-    for example in ACTION["contract"]["input"]["inputSchema"]["examples"]:
+    for example in ACTION_EXAMPLES:
         resp = app.test_client().post("/data-actions/score-transcript", json=example, headers=auth)
         assert resp.status_code == 200
         assert set(resp.get_json()) == set(ScoreTranscriptOut.model_fields)
