@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from service.errors import BadRequest, validation_errors
+from service.errors import BadRequest, Forbidden, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,6 +90,14 @@ def respond(result: BaseModel | dict[str, Any] | list[Any], status: int = 200) -
     return resp
 
 
+def _integration_only() -> None:
+    # Data actions write on Genesys's behalf (evaluations, coaching): only its credential may.
+    from service.auth.views import current_principal
+
+    if current_principal().role != "integration":
+        raise Forbidden("Data actions are for the Genesys integration's credential only.")
+
+
 def data_action(
     bp: Blueprint, slug: str, body: type[M], response: type[BaseModel], summary: str
 ) -> Callable[[Callable[[M], BaseModel]], Callable[[], Response]]:
@@ -98,6 +106,7 @@ def data_action(
     def deco(fn: Callable[[M], BaseModel]) -> Callable[[], Response]:
         @wraps(fn)
         def view() -> Response:
+            _integration_only()
             return respond(fn(parse_body(body)))
 
         bp.add_url_rule(f"/data-actions/{slug}", endpoint=slug, view_func=view, methods=["POST"])

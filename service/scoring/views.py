@@ -73,6 +73,8 @@ def _flatten(event: ScoringEventIn) -> InteractionIn:
 )
 def scoring_event() -> Response:
     """Accept an event (flat, or a Genesys notification) and queue scoring."""
+    if current_principal().role not in ("integration", "admin"):
+        raise Forbidden("Only the integration or an admin may submit scoring events.")
     event = parse_body(ScoringEventIn)
     if event.transcript is not None:
         try:
