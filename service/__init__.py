@@ -37,6 +37,7 @@ def load_models() -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings, database, auth, error envelope and every domain blueprint."""
+    from service.api import init_boundary
     from service.auth.views import init_auth
     from service.db import init_db
     from service.errors import register_error_handlers
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_db(app, settings)
     init_request_logging(app)
     init_auth(app, settings)
+    init_boundary(app)
     register_error_handlers(app)
     for views in domain_modules("views"):
         app.register_blueprint(views.bp)
