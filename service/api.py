@@ -57,6 +57,17 @@ DateText = Annotated[str, AfterValidator(_date_text)]
 """A date or datetime kept as the text Genesys sent ("" allowed), validated at the boundary."""
 
 
+def _plausible(value: date) -> date:
+    reason = boundary.year_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+PlausibleDate = Annotated[date, AfterValidator(_plausible)]
+"""A date in the plausible range, for models that do not derive from ``Input``."""
+
+
 class Output(BaseModel):
     """Base of every response body."""
 
@@ -123,6 +134,12 @@ def parse_body(model: type[M]) -> M:
     data = parse_json_body()
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="not_an_object")
+    return validate_strict(model, data)
+
+
+def validate_strict(model: type[M], data: Any) -> M:
+    """Validate decoded JSON the way ``parse_body`` does (strict JSON types); raises
+    ``ValidationError``. For views that unwrap a body before validating part of it."""
     return model.model_validate_json(json.dumps(data), strict=True)
 
 

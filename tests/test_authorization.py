@@ -176,3 +176,21 @@ def test_allowlist_on_rest_routes_checks_a_sent_header_only(limited, org, status
 
 def test_no_allowlist_needs_no_header(client, auth):
     assert client.post(ACTION[0], json=ACTION[1], headers=auth).status_code == 200
+
+
+# --- row-level rules still hold behind the gate ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["agent", "evaluator"])
+def test_people_see_only_their_own_assignments(client, settings, auth, role):
+    for agent, ev in (("u-me", "e1"), ("u-other", "e2")):
+        body = {"agentId": agent, "evaluationId": ev, "sectionId": "s"}
+        assert (
+            client.post("/data-actions/assign-coaching", json=body, headers=auth).status_code == 200
+        )
+    me = {"Authorization": f"Bearer {issue_token(settings, 'p', role=role, user_id='u-me')}"}
+    seen = client.get("/api/v1/assignments?agentId=u-other", headers=me).get_json()
+    assert [a["agentId"] for a in seen["assignments"]] == ["u-me"]
+    staff = client.get("/api/v1/assignments", headers=auth).get_json()["assignments"]
+    other = next(a["id"] for a in staff if a["agentId"] == "u-other")
+    assert client.get(f"/api/v1/assignments/{other}", headers=me).status_code == 404

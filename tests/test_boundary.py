@@ -240,3 +240,33 @@ def test_numbers_are_strict(client, auth, path, over, status):
 def test_query_strings_are_still_converted(client, auth):
     assert client.get("/api/v1/assignments?limit=5", headers=auth).status_code == 200
     assert client.get("/api/v1/assignments?limit=five", headers=auth).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "policy,status",
+    [
+        ({"threshold": 80, "holidays": ["2024-12-25"]}, 200),
+        ({"threshold": "80"}, 400),
+        ({"threshold": True}, 400),
+        ({"holidays": ["9999-12-31"]}, 400),
+        ({"holidays": ["0001-01-01"]}, 400),
+    ],
+)
+def test_policy_documents_are_strict_too(client, auth, policy, status):
+    resp = client.put("/api/v1/policies/form-1", json={"policy": policy}, headers=auth)
+    assert resp.status_code == status, resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "over,status",
+    [
+        ({}, 202),
+        ({"disputeCount": "1"}, 400),
+        ({"rescore": "true"}, 400),
+        ({"conversationId": 5}, 400),
+    ],
+)
+def test_evaluation_events_are_strict(client, auth, over, status):
+    event = {"id": "e1", "conversationId": "c1", "status": "FINISHED", **over}
+    resp = client.post("/api/v1/events/genesys", json=event, headers=auth)
+    assert resp.status_code == status, resp.get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action as declare
-from service.api import parse_body, parse_json_body, parse_query, respond, route
+from service.api import parse_body, parse_json_body, parse_query, respond, route, validate_strict
 from service.auth.views import current_principal
 from service.coaching import policies, reads, service, triage
 from service.coaching.schemas import (
@@ -151,7 +151,7 @@ def genesys_event() -> Response:
     if topic and not topic.startswith("v2.quality.evaluations"):
         out = EventOut(decision="skipped", reason="unsupported_topic", evaluationId="", jobId="")
         return respond(out)
-    out = triage.take_event(get_session(), event=EvaluationEventIn.model_validate(body))
+    out = triage.take_event(get_session(), event=validate_strict(EvaluationEventIn, body))
     return respond(out, status=202 if out.decision == "queued" else 200)
 
 
@@ -241,7 +241,7 @@ def get_policy(form_id: str) -> Response:
 def put_policy(form_id: str) -> Response:
     """Store the policy of a form id; the path's form id wins over the body's."""
     body = parse_body(PolicyPutIn)
-    doc = PolicyDoc.model_validate({**body.policy, "form_id": form_id})
+    doc = validate_strict(PolicyDoc, {**body.policy, "form_id": form_id})
     row = policies.put(get_session(), doc=doc, updated_by=current_principal().subject)
     return respond(reads.policy_out(row))
 
