@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     environment and the app refuses to start on a database whose schema is not at head; it
     exits with one line naming the fix (``qmloop db upgrade``). Tests and the CLI pass settings.
     """
+    from service.api import init_boundary
     from service.auth.views import init_auth
     from service.db import init_db
     from service.errors import register_error_handlers
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_db(app, settings)
     init_request_logging(app)
     init_auth(app, settings)
+    init_boundary(app)
     register_error_handlers(app)
     for views in domain_modules("views"):
         app.register_blueprint(views.bp)

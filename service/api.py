@@ -9,21 +9,63 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from flask import Blueprint, Response, g, jsonify, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
 
-from service.errors import BadRequest, validation_errors
+from service import boundary
+from service.errors import BadRequest, InvalidInput, UnsupportedMediaType, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class Input(BaseModel):
-    """Base of every request body: unknown fields are ignored (Genesys templates forward extras)."""
+    """Base of every request body and query: unknown fields are ignored (Genesys templates forward
+    extras); every date or datetime field must fall in the plausible range of ``service.boundary``.
+    """
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _plausible_dates(self) -> Any:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, date):  # datetime is a date too
+                    reason = boundary.year_problem(item)
+                    if reason:
+                        raise ValueError(f"{name} {reason}")
+        return self
+
+
+def _date_text(value: str) -> str:
+    if not value:
+        return value
+    parsed = boundary.parse_iso_day(value)
+    if parsed is None:
+        raise ValueError("must be an ISO 8601 date or datetime")
+    reason = boundary.year_problem(parsed)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+DateText = Annotated[str, AfterValidator(_date_text)]
+"""A date or datetime kept as the text Genesys sent ("" allowed), validated at the boundary."""
+
+
+def _plausible(value: date) -> date:
+    reason = boundary.year_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+PlausibleDate = Annotated[date, AfterValidator(_plausible)]
+"""A date in the plausible range, for models that do not derive from ``Input``."""
 
 
 class Output(BaseModel):
@@ -50,27 +92,75 @@ class RouteSpec:
 ROUTES: list[RouteSpec] = []
 
 
+def _require_json_type() -> None:
+    if not request.is_json:  # application/json or application/*+json
+        raise UnsupportedMediaType("Send JSON with Content-Type: application/json.")
+
+
 def parse_json_body() -> Any:
-    """Decode the request body as JSON; raises ``BadRequest`` on anything else."""
+    """Decode the request body as JSON and check it (``service.boundary``).
+
+    Raises ``UnsupportedMediaType`` (415) for another content type, ``BadRequest`` (``empty_body``,
+    ``bad_json`` for malformed or too deeply nested JSON) and ``InvalidInput`` for a string the
+    database cannot store.
+    """
+    _require_json_type()
     raw = request.get_data(cache=True)
     if not raw:
         raise BadRequest("The request body is empty; send a JSON object.", code="empty_body")
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
+    except RecursionError as exc:
+        raise BadRequest("The request body is nested too deeply.", code="bad_json") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}", code="bad_json") from exc
+    problem = boundary.json_problem(doc)
+    if problem is not None and problem[1].startswith("nested"):
+        raise BadRequest(f"The request body is {problem[1]}.", code="bad_json")
+    if problem is not None:
+        raise InvalidInput(
+            f"{problem[0]} {problem[1]}.", errors=[{"field": problem[0], "message": problem[1]}]
+        )
+    return doc
 
 
 def parse_body(model: type[M]) -> M:
-    """Decode and validate the request body; raises ``BadRequest`` or a validation error."""
+    """Decode and validate the request body; raises ``BadRequest`` or a validation error.
+
+    Validation is strict (a JSON number for a number, ``true``/``false`` for a boolean, a string
+    for a string): our Genesys request templates send numbers raw and strings quoted, so a
+    ``"12"`` or ``true`` where a number belongs is a mistake to report, not to guess at.
+    """
     data = parse_json_body()
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="not_an_object")
-    return model.model_validate(data)
+    return validate_strict(model, data)
+
+
+def validate_strict(model: type[M], data: Any) -> M:
+    """Validate decoded JSON the way ``parse_body`` does (strict JSON types); raises
+    ``ValidationError``. For views that unwrap a body before validating part of it."""
+    return model.model_validate_json(json.dumps(data), strict=True)
+
+
+def check_request_text() -> None:
+    """Refuse a query parameter or path id the database cannot store (before any view runs)."""
+    pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    for name, value in pairs:
+        reason = boundary.bad_text(str(name)) or boundary.bad_text(str(value))
+        if reason:
+            raise InvalidInput(
+                f"{name} {reason}.", errors=[{"field": str(name), "message": reason}]
+            )
+
+
+def init_boundary(app: Flask) -> None:
+    """Check every request's query string and path ids (after the auth gate)."""
+    app.before_request(check_request_text)
 
 
 def parse_query(model: type[M]) -> M:
-    """Validate query-string parameters into a model."""
+    """Validate query-string parameters into a model (converted: a query string is text)."""
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:

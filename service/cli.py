@@ -212,8 +212,10 @@ def token() -> None:
 
 
 @token.command("issue")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), required=True)
-@click.option("--user-id", required=True, help="The person's Genesys user id.")
+@click.option(
+    "--role", type=click.Choice(["agent", "evaluator", "supervisor", "admin"]), required=True
+)
+@click.option("--user-id", required=True, help="The person's Genesys user id (not empty).")
 @click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 720))
 def token_issue(role: str, user_id: str, ttl_hours: float) -> None:
     """Print a signed Bearer token scoped to one person and role.
@@ -223,6 +225,8 @@ def token_issue(role: str, user_id: str, ttl_hours: float) -> None:
     """
     from service.auth.service import issue_token
 
+    if not user_id.strip():
+        raise click.BadParameter("must not be empty", param_hint="--user-id")
     settings = load_settings()
     scoped = settings.model_copy(update={"token_ttl_seconds": int(ttl_hours * 3600)})
     click.echo(issue_token(scoped, f"{role}:{user_id}", role=role, user_id=user_id))

@@ -51,6 +51,12 @@ class InvalidInput(BadRequest):
     title = "Invalid input"
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"

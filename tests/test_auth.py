@@ -151,3 +151,20 @@ def test_cli_issues_scoped_person_tokens(client, settings, monkeypatch):
     assert (principal.role, principal.user_id, principal.is_staff) == ("agent", "agent-7", False)
     resp = client.get("/api/v1/jobs", headers={"Authorization": f"Bearer {result.output.strip()}"})
     assert resp.status_code == 403  # an agent cannot manage the queue
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/data-actions/score-transcript",
+        "/data-actions/calibration-report",
+        "/data-actions/assign-coaching",
+        "/api/v1/scoring/events",
+    ],
+)
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_people_cannot_forge_through_data_actions(client, settings, path, role):
+    token = issue_token(settings, f"{role}:u1", role=role, user_id="u1")
+    body = {"conversationId": "c-colleague", "calibrationId": "s1", "agentId": "a2"}
+    resp = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 403, resp.get_data(as_text=True)

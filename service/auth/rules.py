@@ -7,7 +7,8 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-ROLES = ("integration", "admin", "supervisor", "agent")
+ROLES = ("integration", "admin", "supervisor", "evaluator", "agent")
+PERSON_ROLES = ROLES[1:]  # person tokens: they must name the person (a Genesys user id)
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,18 @@ def token_claims(subject: str, role: str, user_id: str, now: int, ttl: int) -> d
 
 
 def claims_valid(claims: dict[str, object], now: int) -> bool:
-    """True when the claims are ours, name a known role and have not expired."""
+    """True when the claims are ours, name a known role, name the person, and have not expired.
+
+    A person token (every role but ``integration``) without a user id is invalid: row-level
+    rules (own assignments, own calibration scores) need to know whose rows are theirs.
+    """
     exp = claims.get("exp")
+    uid = claims.get("uid")
+    person_ok = claims.get("role") not in PERSON_ROLES or (isinstance(uid, str) and uid.strip())
     return (
         claims.get("iss") == "qmloop"
         and claims.get("role") in ROLES
+        and bool(person_ok)
         and isinstance(exp, int)
         and now < exp
     )

@@ -10,6 +10,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
 from service.auth.rules import (
+    PERSON_ROLES,
     Principal,
     claims_valid,
     parse_basic,
@@ -40,7 +41,9 @@ def client_valid(settings: Settings, client_id: str, secret: str) -> bool:
 def issue_token(
     settings: Settings, subject: str, role: str = "integration", user_id: str = ""
 ) -> str:
-    """Sign an access token for the subject."""
+    """Sign an access token for the subject; raises ``ValueError`` for a person without an id."""
+    if role in PERSON_ROLES and not user_id.strip():
+        raise ValueError("a person token needs a non-empty user id")
     claims = token_claims(subject, role, user_id, int(time.time()), settings.token_ttl_seconds)
     return jwt.encode({"alg": "HS256"}, claims, _signing_key(settings))
 

@@ -8,14 +8,13 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from service.auth import service
+from service.auth import matrix, service
+from service.auth.matrix import Access
 from service.auth.rules import Principal
 from service.errors import Forbidden, Unauthorized
 from service.settings import Settings
 
 bp = Blueprint("auth", __name__)
-
-PUBLIC_ENDPOINTS = {"auth.token", "system.health", "system.health_ready", "static"}
 
 
 class IntegrationClient(ClientMixin):
@@ -98,16 +97,40 @@ def current_principal() -> Principal:
     return principal
 
 
+def _check_org(settings: Settings, row: Access) -> None:
+    """Refuse an org outside the allow-list; Genesys-called routes must name their org."""
+    if not settings.org_allowlist:
+        return
+    org = request.headers.get("ININ-Organization-Id", "").strip()
+    if not org and row.genesys:
+        raise Forbidden(
+            "Send the ININ-Organization-Id header; this service only answers listed orgs.",
+            code="org_header_required",
+        )
+    if org and org not in settings.org_allowlist:
+        raise Forbidden("This Genesys organization is not allowed.", code="org_not_allowed")
+
+
+def gate(settings: Settings) -> None:
+    """Authenticate the caller and apply the matrix row of the endpoint (fails closed)."""
+    if request.endpoint is None:
+        return  # no route matched: the router answers 404 or 405
+    row = matrix.access(request.endpoint)
+    if row is None:
+        raise Forbidden("This route has no access rule.", code="no_access_rule")
+    _check_org(settings, row)
+    if row.public:
+        return
+    principal = service.authenticate(settings, request.headers.get("Authorization", ""))
+    if row.cell(principal.role) == "no":
+        raise Forbidden(
+            f"The {principal.role} role may not call this route.", code="role_forbidden"
+        )
+    g.principal = principal
+
+
 def init_auth(app: Flask, settings: Settings) -> None:
-    """Install the token endpoint and authenticate every other request."""
+    """Install the token endpoint and gate every request through the authorization matrix."""
     app.extensions["qm_oauth"] = _authorization_server(app, settings)
     app.register_blueprint(bp)
-
-    @app.before_request
-    def _gate() -> None:
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return
-        org = request.headers.get("ININ-Organization-Id", "")
-        if settings.org_allowlist and org and org not in settings.org_allowlist:
-            raise Forbidden("This Genesys organization is not allowed.", code="org_not_allowed")
-        g.principal = service.authenticate(settings, request.headers.get("Authorization", ""))
+    app.before_request(lambda: gate(settings))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.api import Input, Output
+from service.api import DateText, Input, Output, PlausibleDate
 
 Id = str  # Genesys ids are UUIDs, but other QM systems send their own; length-bounded below.
 ID_FIELD = Field(min_length=1, max_length=128)
@@ -88,7 +88,9 @@ class AssignCoachingIn(Input):
     conversationId: Id = OPT_ID
     sectionName: str = TEXT
     percentage: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
-    evaluationDate: str = Field(default="", max_length=64, description="ISO 8601 date or datetime")
+    evaluationDate: DateText = Field(
+        default="", max_length=64, description="ISO 8601 date or datetime, years 1970-2100"
+    )
 
 
 class AssignCoachingOut(Output):
@@ -150,7 +152,7 @@ class PolicyDoc(_Strict):
     weekly_cap: int | None = Field(default=None, ge=0, le=1000)
     max_open: int | None = Field(default=None, ge=0, le=1000)
     due_business_days: int | None = Field(default=None, ge=0, le=60)
-    holidays: list[date] | None = None
+    holidays: list[PlausibleDate] | None = None
     target: Target | None = None
     default_module_id: str | None = Field(default=None, max_length=128)
     sections: dict[str, str | SectionRule] = Field(default_factory=dict)

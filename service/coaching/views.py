@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action as declare
-from service.api import parse_body, parse_json_body, parse_query, respond, route
+from service.api import parse_body, parse_json_body, parse_query, respond, route, validate_strict
 from service.auth.views import current_principal
 from service.coaching import policies, reads, service, triage
 from service.coaching.schemas import (
@@ -32,7 +32,7 @@ from service.coaching.schemas import (
     WeakestSectionOut,
 )
 from service.db import get_session
-from service.errors import BadRequest, Forbidden
+from service.errors import BadRequest
 from service.genesys import get_genesys
 from service.genesys.api import GenesysApi
 from service.settings import Settings
@@ -48,27 +48,15 @@ def _settings() -> Settings:
     return get_settings()
 
 
-def _staff() -> None:
-    if not current_principal().is_staff:
-        raise Forbidden("Only staff and the Genesys integration can do this.")
-
-
-def _admin() -> None:
-    if current_principal().role not in ("admin", "integration"):
-        raise Forbidden("Only admins can change coaching policies.")
-
-
 @declare(bp, "normalize-score", NormalizeScoreIn, NormalizeScoreOut, "Normalize a score")
 def normalize_score(body: NormalizeScoreIn) -> NormalizeScoreOut:
     """Percentage, eligibility and coach/skip for a raw score."""
-    _staff()
     return service.normalize_score(get_session(), settings=_settings(), body=body)
 
 
 @declare(bp, "weakest-section", WeakestSectionIn, WeakestSectionOut, "Find the weakest section")
 def weakest_section(body: WeakestSectionIn) -> WeakestSectionOut:
     """The lowest-scoring section of an evaluation and its coaching module."""
-    _staff()
     settings = _settings()
     return triage.weakest_section(
         get_session(),
@@ -84,7 +72,6 @@ def weakest_section(body: WeakestSectionIn) -> WeakestSectionOut:
 @declare(bp, "check-duplicate", CheckDuplicateIn, CheckDuplicateOut, "Check for open coaching")
 def check_duplicate(body: CheckDuplicateIn) -> CheckDuplicateOut:
     """Whether coaching already exists for the evaluation or the agent's section."""
-    _staff()
     return service.check_duplicate(
         get_session(),
         agent_id=body.agentId,
@@ -96,7 +83,6 @@ def check_duplicate(body: CheckDuplicateIn) -> CheckDuplicateOut:
 @declare(bp, "assign-coaching", AssignCoachingIn, AssignCoachingOut, "Assign coaching")
 def assign_coaching(body: AssignCoachingIn) -> AssignCoachingOut:
     """Assign coaching once per evaluation (see the coaching docs for every decision)."""
-    _staff()
     request = service.AssignRequest(
         agent_id=body.agentId,
         evaluation_id=body.evaluationId,
@@ -126,7 +112,6 @@ def assign_coaching(body: AssignCoachingIn) -> AssignCoachingOut:
 @declare(bp, "triage-evaluation", TriageEvaluationIn, TriageEvaluationOut, "Triage an evaluation")
 def triage_evaluation(body: TriageEvaluationIn) -> TriageEvaluationOut:
     """Fetch, score and assign one evaluation; ``queued`` when Genesys is busy."""
-    _staff()
     settings = _settings()
     res = triage.triage_evaluation(
         get_session(),
@@ -159,7 +144,6 @@ def triage_evaluation(body: TriageEvaluationIn) -> TriageEvaluationOut:
 )
 def genesys_event() -> Response:
     """Record an evaluation event once and queue its triage (202), or say duplicate (200)."""
-    _staff()
     data = parse_json_body()
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="not_an_object")
@@ -167,7 +151,7 @@ def genesys_event() -> Response:
     if topic and not topic.startswith("v2.quality.evaluations"):
         out = EventOut(decision="skipped", reason="unsupported_topic", evaluationId="", jobId="")
         return respond(out)
-    out = triage.take_event(get_session(), event=EvaluationEventIn.model_validate(body))
+    out = triage.take_event(get_session(), event=validate_strict(EvaluationEventIn, body))
     return respond(out, status=202 if out.decision == "queued" else 200)
 
 
@@ -228,7 +212,6 @@ def set_status(assignment_id: str) -> Response:
 @route(bp, "get", "/api/v1/policies", "List coaching policies", response=PolicyList, tag="coaching")
 def list_policies() -> Response:
     """Every stored policy, the default (``*``) first."""
-    _staff()
     rows = policies.list_policies(get_session())
     return respond(PolicyList(policies=[reads.policy_out(r) for r in rows]))
 
@@ -243,7 +226,6 @@ def list_policies() -> Response:
 )
 def get_policy(form_id: str) -> Response:
     """The stored policy of a form id (``*`` for the default)."""
-    _staff()
     return respond(reads.policy_out(policies.get(get_session(), form_id=form_id)))
 
 
@@ -258,9 +240,8 @@ def get_policy(form_id: str) -> Response:
 )
 def put_policy(form_id: str) -> Response:
     """Store the policy of a form id; the path's form id wins over the body's."""
-    _admin()
     body = parse_body(PolicyPutIn)
-    doc = PolicyDoc.model_validate({**body.policy, "form_id": form_id})
+    doc = validate_strict(PolicyDoc, {**body.policy, "form_id": form_id})
     row = policies.put(get_session(), doc=doc, updated_by=current_principal().subject)
     return respond(reads.policy_out(row))
 
@@ -268,6 +249,5 @@ def put_policy(form_id: str) -> Response:
 @route(bp, "delete", "/api/v1/policies/<form_id>", "Delete a coaching policy", tag="coaching")
 def delete_policy(form_id: str) -> Response:
     """Remove a stored policy; the form falls back to the default policy."""
-    _admin()
     policies.delete(get_session(), form_id=form_id)
     return respond({"deleted": form_id})

@@ -8,9 +8,8 @@ from flask import Blueprint, Response
 
 from service import get_settings
 from service.api import data_action, parse_body, respond, route
-from service.auth.views import current_principal
 from service.db import get_session
-from service.errors import Forbidden, InvalidInput
+from service.errors import InvalidInput
 from service.genesys import get_genesys
 from service.scoring import registry, service
 from service.scoring.schemas import (
@@ -24,12 +23,6 @@ from service.scoring.schemas import (
 from service.transcripts.rules import TranscriptError, parse_document
 
 bp = Blueprint("scoring", __name__)
-
-
-def _not_agent() -> None:
-    # Results and audit trails are for QA staff and the integration, not for agents.
-    if not current_principal().is_staff:
-        raise Forbidden("Agents cannot read scoring audit trails.")
 
 
 @data_action(
@@ -102,7 +95,6 @@ def scoring_event() -> Response:
 )
 def get_scoring_request(request_id: str) -> Response:
     """One scoring request with its result."""
-    _not_agent()
     session = get_session()
     row = service.get_request(session, request_id=request_id)
     return respond(
@@ -137,6 +129,5 @@ def get_scoring_request(request_id: str) -> Response:
 )
 def invalidate_scorecard() -> Response:
     """Webhook target for scorecard modifications."""
-    _not_agent()
     registry.invalidate()
     return respond(InvalidateOut(invalidated=True))

@@ -59,7 +59,7 @@ VALID = {
 }
 
 
-def bearer(settings, role, user_id=""):
+def bearer(settings, role, user_id="u-1"):
     return {"Authorization": f"Bearer {issue_token(settings, 'person', role, user_id)}"}
 
 

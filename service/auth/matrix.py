@@ -1,0 +1,187 @@
+"""Who may call what: one matrix of endpoint x role, enforced by the auth gate (``views.py``).
+
+Every Flask endpoint has exactly one entry; an endpoint without one is refused (403
+``no_access_rule``), and ``tests/test_authorization.py`` fails for it. Adding a route is one line
+here, e.g. ``"system.ready": PUBLIC``. ``docs/authorization.md`` is generated from this table
+(``python -m service.auth.matrix > docs/authorization.md``); a test holds the two equal.
+
+Cells: ``yes`` (allowed), ``own`` (allowed, but the domain's row-level rule shows only the
+caller's own rows: an agent's assignments, a panelist's sessions and blind scores), ``no`` (403).
+
+The one rule for operations (issue 9 item 3): reading operational state is for staff; anything
+that changes how the service behaves or destroys records (policies, job retry and purge, the
+scorecard cache, closing a calibration early) is for admins and the integration credential.
+Data actions are for the integration credential only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from service.auth.rules import ROLES
+
+
+@dataclass(frozen=True)
+class Access:
+    """One matrix row: the cell per role, and whether the route is public."""
+
+    cells: Mapping[str, str]
+    public: bool = False
+    genesys: bool = False  # called by Genesys: the org allow-list requires ININ-Organization-Id
+
+    def cell(self, role: str) -> str:
+        """``yes``, ``own`` or ``no`` for the role (public routes: ``yes`` for everyone)."""
+        return "yes" if self.public else self.cells.get(role, "no")
+
+
+def _row(*, yes: tuple[str, ...] = (), own: tuple[str, ...] = (), genesys: bool = False) -> Access:
+    cells = {role: "yes" if role in yes else "own" if role in own else "no" for role in ROLES}
+    return Access(MappingProxyType(cells), genesys=genesys)
+
+
+PUBLIC = Access(MappingProxyType({}), public=True)
+PUBLIC_GENESYS = Access(MappingProxyType({}), public=True, genesys=True)
+DATA_ACTION = _row(yes=("integration",), genesys=True)
+ADMIN = _row(yes=("integration", "admin"))
+STAFF = _row(yes=("integration", "admin", "supervisor"))
+OWN = _row(yes=("integration", "admin", "supervisor"), own=("evaluator", "agent"))
+SIGNED_IN = _row(yes=ROLES)
+
+MATRIX: Mapping[str, Access] = MappingProxyType(
+    {
+        # public
+        "auth.token": PUBLIC_GENESYS,
+        "system.health": PUBLIC,
+        "system.health_ready": PUBLIC,
+        "static": PUBLIC,
+        # system
+        "system.openapi": SIGNED_IN,
+        "system.health_details": STAFF,
+        # data actions: the Genesys integration's credential only
+        "coaching.normalize-score": DATA_ACTION,
+        "coaching.weakest-section": DATA_ACTION,
+        "coaching.check-duplicate": DATA_ACTION,
+        "coaching.assign-coaching": DATA_ACTION,
+        "coaching.triage-evaluation": DATA_ACTION,
+        "scoring.score-transcript": DATA_ACTION,
+        "calibration.calibration-report": DATA_ACTION,
+        # event intake: what Genesys notifies (an admin may replay one)
+        "coaching.genesys_event": ADMIN,
+        "scoring.scoring_event": ADMIN,
+        # coaching
+        "coaching.list_assignments": OWN,
+        "coaching.get_assignment": OWN,
+        "coaching.set_status": OWN,
+        "coaching.list_policies": STAFF,
+        "coaching.get_policy": STAFF,
+        "coaching.put_policy": ADMIN,
+        "coaching.delete_policy": ADMIN,
+        # scoring
+        "scoring.get_scoring_request": STAFF,
+        "scoring.invalidate_scorecard": ADMIN,
+        # jobs
+        "jobs.list_jobs": STAFF,
+        "jobs.get_job": STAFF,
+        "jobs.retry_job": ADMIN,
+        "jobs.retry_dead": ADMIN,
+        "jobs.purge_jobs": ADMIN,
+        # calibration
+        "calibration.create_session": STAFF,
+        "calibration.list_sessions": OWN,
+        "calibration.get_one": OWN,
+        "calibration.submit_score": OWN,
+        "calibration.list_scores": OWN,
+        "calibration.session_report": OWN,
+        "calibration.session_report_html": OWN,
+        "calibration.close_session": ADMIN,
+        "calibration.collect_scores": STAFF,
+        "calibration.add_to_pool": STAFF,
+        "calibration.draw_candidates": STAFF,
+        "calibration.add_note": STAFF,
+        "calibration.list_notes": SIGNED_IN,
+        "calibration.reliability_report": STAFF,
+        "calibration.evaluators_report": STAFF,
+        "calibration.calibrators_report": STAFF,
+        "calibration.criteria_report": STAFF,
+        "calibration.ai_report": STAFF,
+    }
+)
+
+
+def access(endpoint: str) -> Access | None:
+    """The matrix row of a Flask endpoint, or None (then the route is refused)."""
+    return MATRIX.get(endpoint)
+
+
+_MARK = {"yes": "yes", "own": "own", "no": "—"}
+
+_INTRO = """# Authorization
+
+Who may call what. Generated from `service/auth/matrix.py` by
+`python -m service.auth.matrix > docs/authorization.md`; a test fails when this page and the code
+differ, and when a route has no row (such a route is refused with 403 `no_access_rule`).
+
+Roles: `integration` is the Genesys integration's credential (HTTP Basic with the client id and
+secret, or a token from `POST /oauth/token`); the others are person tokens from
+`qmloop token issue --role ROLE --user-id ID` (a person token without a user id is refused with
+401). Cells: **yes** allowed; **own** allowed, but only the caller's own rows are visible (an
+agent's own assignments; a panelist's own calibration sessions and, until the reveal, only their
+own scores; anything else answers 404); **—** refused with 403 `role_forbidden`; **public** needs
+no credential.
+
+Rules behind the table:
+
+- Data actions (`/data-actions/*`) are for the integration credential only: they write
+  evaluations and coaching on Genesys's behalf.
+- Reading operational state (jobs, policies, health details, scoring audit) is for staff
+  (integration, admin, supervisor). Anything that changes how the service behaves or destroys
+  records (policy writes, job retry and purge, the scorecard cache, closing a calibration early)
+  is for admins and the integration credential.
+- Event intake (`/api/v1/events/genesys`, `/api/v1/scoring/events`) is for the integration; an
+  admin may replay an event.
+- With `QM_ORG_ALLOWLIST` set, data actions and `POST /oauth/token` also need an
+  `ININ-Organization-Id` header naming an allowed org (missing or empty: 403
+  `org_header_required`); on other routes the header is optional, but a listed org must be allowed.
+
+"""
+
+
+def document(routes: list[tuple[str, str, str]]) -> str:
+    """The whole ``docs/authorization.md`` page."""
+    return _INTRO + render_markdown(routes)
+
+
+def app_routes(app: Any) -> list[tuple[str, str, str]]:
+    """(method, path, endpoint) of every rule of a Flask app, sorted by path then method."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((method, rule.rule, rule.endpoint))
+    return sorted(found, key=lambda r: (r[1], r[0]))
+
+
+def render_markdown(routes: list[tuple[str, str, str]]) -> str:
+    """The matrix as a Markdown table; ``routes`` are (method, path, endpoint) triples."""
+    head = "| Method | Path | " + " | ".join(ROLES) + " |"
+    lines = [head, "|" + "---|" * (len(ROLES) + 2)]
+    for method, path, endpoint in routes:
+        row = MATRIX.get(endpoint)
+        if row is None:
+            cells = ["MISSING"] * len(ROLES)
+        elif row.public:
+            cells = ["public"] * len(ROLES)
+        else:
+            cells = [_MARK[row.cell(role)] for role in ROLES]
+        lines.append(f"| {method} | `{path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    from service import create_app
+    from service.settings import Settings
+
+    _app = create_app(Settings(database_url="sqlite://", client_secret="unused"))
+    print(document(app_routes(_app)), end="")
