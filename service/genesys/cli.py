@@ -13,9 +13,13 @@ import click
 @click.option("--rate-limit", default=0, show_default=True, help="Requests/minute/token; 0 = off.")
 def fake_genesys(port: int, seed: int, client_id: str, client_secret: str, rate_limit: int) -> None:
     """Serve a fake Genesys Cloud Platform API with a sample org (loopback only)."""
+    from service.cliutil import CliError
     from service.fakes.genesys import serve_forever
 
-    serve_forever(port, seed, client_id, client_secret, rate_limit)
+    try:
+        serve_forever(port, seed, client_id, client_secret, rate_limit)
+    except OSError as exc:
+        raise CliError(f"port {port}: {exc.strerror or exc}; pick another with --port") from exc
 
 
 commands = [fake_genesys]
