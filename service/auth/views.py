@@ -15,7 +15,14 @@ from service.settings import Settings
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.token", "system.health", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.token",
+    "system.health",
+    "static",
+    # The API's description and its rendered reference hold no data (as in any comparable API).
+    "system.openapi",
+    "api_docs.show",
+}
 
 
 class IntegrationClient(ClientMixin):
