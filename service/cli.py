@@ -70,14 +70,19 @@ def _local_credentials(instance: Path) -> dict[str, str]:
     return data
 
 
+def cli_verbosity() -> int:
+    """How many ``-v`` the root command got (0 outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return int(((ctx.find_root().obj if ctx else None) or {}).get("verbose", 0))
+
+
 def cli_log_level(settings: Settings, server: bool = False) -> str:
     """The root log level of this command: quiet (WARNING) unless ``-v``; servers keep theirs.
 
     ``-v`` shows INFO (migrations, requests), ``-vv`` DEBUG. A server (``serve``, ``worker``)
     logs at ``QM_LOG_LEVEL`` since its request and job lines are its output.
     """
-    ctx = click.get_current_context(silent=True)
-    verbose = int(((ctx.find_root().obj if ctx else None) or {}).get("verbose", 0))
+    verbose = cli_verbosity()
     if verbose:
         return "DEBUG" if verbose > 1 else "INFO"
     return settings.log_level if server else "WARNING"
