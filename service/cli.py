@@ -14,6 +14,7 @@ import click
 from service.cliutil import (
     InputError,
     QmGroup,
+    check_port_free,
     counts_line,
     echo_json,
     format_option,
@@ -130,7 +131,12 @@ def main(ctx: click.Context, debug: bool, verbose: int) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=lambda: os.environ.get("PORT", "8000"),
+    show_default="$PORT or 8000",
+)
 @click.option(
     "--with-worker/--no-worker",
     default=True,
@@ -143,6 +149,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 
     from service.jobs.worker import run_worker
 
+    check_port_free(host, port)
     app, settings = _app_and_settings(migrate=True, server=True)
     base = f"http://{host}:{port}"
     click.echo(f"QM Loop on {base}  database: {settings.database_url}")

@@ -93,7 +93,7 @@ def _os_message(exc: OSError) -> str:
 
 def translate(exc: Exception) -> CliError | None:
     """The one line and exit code for an exception, or None when click handles it itself."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
     from service.errors import ServiceError
 
@@ -109,6 +109,11 @@ def translate(exc: Exception) -> CliError | None:
         code = EXIT_BAD_INPUT if exc.status in (400, 404, 413, 422) else EXIT_FAILED
         lines = [exc.detail, *(f"{e['field']}: {e['message']}" for e in exc.errors or [])]
         return CliError("; ".join(lines), code)
+    if isinstance(exc, ArgumentError):
+        return InputError(
+            f"setting QM_DATABASE_URL: {exc}; use e.g. sqlite:///instance/qmloop.db or "
+            "postgresql+psycopg://user@host/dbname"
+        )
     if isinstance(exc, OperationalError | DBAPIError):
         return CliError(_database_message(exc))
     if isinstance(exc, UnicodeDecodeError):
@@ -147,6 +152,21 @@ class QmGroup(click.Group):
                 raise
             log.debug("command failed", exc_info=True)
             raise mapped from exc
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise ``CliError`` naming the port when something already listens on it."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise CliError(
+            f"port {port} on {host}: {exc.strerror or exc}; stop what uses it or pick another "
+            "with --port"
+        ) from exc
 
 
 # --- reading inputs --------------------------------------------------------------------------

@@ -13,13 +13,11 @@ import click
 @click.option("--rate-limit", default=0, show_default=True, help="Requests/minute/token; 0 = off.")
 def fake_genesys(port: int, seed: int, client_id: str, client_secret: str, rate_limit: int) -> None:
     """Serve a fake Genesys Cloud Platform API with a sample org (loopback only)."""
-    from service.cliutil import CliError
+    from service.cliutil import check_port_free
     from service.fakes.genesys import serve_forever
 
-    try:
-        serve_forever(port, seed, client_id, client_secret, rate_limit)
-    except OSError as exc:
-        raise CliError(f"port {port}: {exc.strerror or exc}; pick another with --port") from exc
+    check_port_free("127.0.0.1", port)
+    serve_forever(port, seed, client_id, client_secret, rate_limit)
 
 
 commands = [fake_genesys]
