@@ -97,9 +97,8 @@ def setup_logging(settings: Settings, server: bool = False) -> None:
 
     level = cli_log_level(settings, server)
     configure_logging(level, settings.log_json)
-    noisy = "INFO" if level == "DEBUG" else "WARNING"
-    for name in ("alembic", "werkzeug"):
-        logging.getLogger(name).setLevel(level if level == "DEBUG" else noisy)
+    for name in ("alembic", "werkzeug"):  # werkzeug repeats our request log, with colours
+        logging.getLogger(name).setLevel(level if cli_verbosity() else "WARNING")
 
 
 def _app_and_settings(migrate: bool = False, server: bool = False) -> tuple[Any, Settings]:
@@ -159,7 +158,9 @@ def serve(host: str, port: int, with_worker: bool) -> None:
             f"client id: {settings.client_id}  (secret in "
             f"{settings.instance_path / 'credentials.json'}; `qmloop credentials show` prints it)"
         )
-        click.echo(f"try: {_curl_line(settings, base)}")
+        # The secret itself only on an interactive terminal: redirected output may be a log.
+        literal = sys.stdout.isatty()
+        click.echo(f"try: {_curl_line(settings, base, literal)}")
     if with_worker:
         stop = threading.Event()
         threading.Thread(target=run_worker, args=(app, settings, stop), daemon=True).start()
@@ -227,11 +228,8 @@ def jobs_list(state: str | None, kind: str | None, limit: int, fmt: str) -> None
     if not rows:
         click.echo("no jobs match" if state or kind else "the queue is empty")
         return
-    table = [
-        [r["id"], r["state"], r["kind"], r["attempts"], r["updatedAt"][:19], r["lastError"]]
-        for r in rows
-    ]
-    click.echo(render_table(["id", "state", "kind", "tries", "updated (UTC)", "last error"], table))
+    table = [[r["id"], r["state"], r["kind"], r["attempts"], r["lastError"]] for r in rows]
+    click.echo(render_table(["id", "state", "kind", "tries", "last error"], table))
 
 
 def _job_json(job: Any) -> dict[str, Any]:
@@ -303,9 +301,15 @@ def jobs_run() -> None:
         click.echo("dead = out of attempts; `qmloop jobs list --state dead` shows why")
 
 
-def _curl_line(settings: Settings, base: str) -> str:
-    """A ready-to-paste request that proves the credential works."""
+def _curl_line(settings: Settings, base: str, literal: bool = True) -> str:
+    """A ready-to-paste request that proves the credential works.
+
+    With ``literal=False`` the secret is read by ``qmloop credentials show --secret`` instead of
+    being printed, for output that may end up in a log.
+    """
     secret = settings.client_secret.get_secret_value()
+    if not literal:
+        secret = "$(qmloop credentials show --secret)"
     return f'curl -s -u "{settings.client_id}:{secret}" {base}/api/v1/health'
 
 

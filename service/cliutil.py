@@ -210,7 +210,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: i
     """A plain table that fits ``width`` columns (the terminal's by default).
 
     Every column but the last is as wide as its widest cell; the last column (free text such as
-    an error) wraps onto further lines instead of being cut, so nothing is lost.
+    an error) wraps onto further lines instead of being cut, so nothing is lost (it keeps at
+    least 20 columns, so very wide leading columns can still overflow a narrow terminal).
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
     cells = [[_cell(v) for v in row] for row in rows]
@@ -221,7 +222,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: i
     out[0] = (out[0] + "  " + headers[-1]).rstrip() if widths else headers[-1]
     for row in cells:
         head = "  ".join(v.ljust(w) for v, w in zip(row[:-1], widths, strict=True))
-        wrapped = textwrap.wrap(row[-1], last_width, break_long_words=False) or [""]
+        # Words longer than the column (ids) are split across lines; nothing is dropped.
+        wrapped = textwrap.wrap(row[-1], last_width, break_on_hyphens=False) or [""]
         out.append(((head + "  ") if widths else "") + wrapped[0])
         out.extend(" " * indent + more for more in wrapped[1:])
     return "\n".join(line.rstrip() for line in out)
