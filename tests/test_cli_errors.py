@@ -68,6 +68,16 @@ CASES = [
     (f"score {TRANSCRIPT} --scorecard {TRANSCRIPT}", {}, "abcd_3592.json: ", 2),
     (f"score {TRANSCRIPT} --scorecard {CARD}", {}, "no model configured: set QM_LLM_BASE_URL", 1),
     (
+        f"score {TRANSCRIPT} --scorecard {CARD}",
+        {
+            "QM_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+            "QM_LLM_MODEL": "m",
+            "QM_LLM_MAX_RETRIES": "0",
+        },
+        "could not score: the model at QM_LLM_BASE_URL=http://127.0.0.1:9/v1 failed",
+        1,
+    ),
+    (
         f"eval unlabelled --scorecard {CARD}",
         {"QM_LLM_BASE_URL": "http://127.0.0.1:9/v1", "QM_LLM_MODEL": "m"},
         "unlabelled: no labelled transcripts",
