@@ -80,13 +80,13 @@ def cli_verbosity() -> int:
 def cli_log_level(settings: Settings, server: bool = False) -> str:
     """The root log level of this command: quiet (WARNING) unless ``-v``; servers keep theirs.
 
-    ``-v`` shows INFO (migrations, requests), ``-vv`` DEBUG. A server (``serve``, ``worker``)
-    logs at ``QM_LOG_LEVEL`` since its request and job lines are its output.
+    ``-v`` shows INFO (migrations, requests), ``-vv`` DEBUG. A server (``serve``, ``worker``),
+    or any command when ``QM_LOG_LEVEL`` is set, logs at ``QM_LOG_LEVEL`` (default INFO).
     """
     verbose = cli_verbosity()
     if verbose:
         return "DEBUG" if verbose > 1 else "INFO"
-    return settings.log_level if server else "WARNING"
+    return settings.log_level if server or "QM_LOG_LEVEL" in os.environ else "WARNING"
 
 
 def setup_logging(settings: Settings, server: bool = False) -> None:
