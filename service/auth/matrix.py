@@ -58,7 +58,9 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "system.health_ready": PUBLIC,
         "static": PUBLIC,
         # system
-        "system.openapi": SIGNED_IN,
+        # the API's description and its rendered reference hold no data
+        "system.openapi": PUBLIC,
+        "api_docs.show": PUBLIC,
         "system.health_details": STAFF,
         # data actions: the Genesys integration's credential only
         "coaching.normalize-score": DATA_ACTION,
