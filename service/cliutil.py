@@ -93,8 +93,9 @@ def _os_message(exc: OSError) -> str:
 
 def translate(exc: Exception) -> CliError | None:
     """The one line and exit code for an exception, or None when click handles it itself."""
-    from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
+    from service.db import DatabaseUrlError
     from service.errors import ServiceError
 
     if isinstance(exc, click.exceptions.ClickException | click.exceptions.Exit):
@@ -109,9 +110,9 @@ def translate(exc: Exception) -> CliError | None:
         code = EXIT_BAD_INPUT if exc.status in (400, 404, 413, 422) else EXIT_FAILED
         lines = [exc.detail, *(f"{e['field']}: {e['message']}" for e in exc.errors or [])]
         return CliError("; ".join(lines), code)
-    if isinstance(exc, ArgumentError):
+    if isinstance(exc, DatabaseUrlError):  # its message masks the password
         return InputError(
-            f"setting QM_DATABASE_URL: {exc}; use e.g. sqlite:///instance/qmloop.db or "
+            f"setting {exc}; use e.g. sqlite:///instance/qmloop.db or "
             "postgresql+psycopg://user@host/dbname"
         )
     if isinstance(exc, OperationalError | DBAPIError):
