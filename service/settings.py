@@ -174,6 +174,21 @@ class Settings(BaseSettings):
     calibration_min_agents: int = Field(default=3, ge=1, le=50)
     calibration_session_size: int = Field(default=5, ge=1, le=100)
 
+    # --- sentiment settings (docs/sentiment.md) ---
+    sentiment_enabled: bool = True
+    # EU AI Act art. 5(1)(f): off = no agent-side sentiment; only the customer criterion applies.
+    sentiment_agent_side: bool = True
+    sentiment_genesys_budget_seconds: float = Field(default=8.0, gt=0, le=55)
+    sentiment_kudos_webhook_url: str = ""
+    sentiment_kudos_webhook_secret: SecretStr = SecretStr("")
+    # The facilitator's external calendar: "" (none), "graph" or "google".
+    sentiment_calendar: str = Field(default="", pattern="^(|graph|google)$")
+    sentiment_calendar_base_url: str = ""  # Graph or Google API base (a fake in tests)
+    sentiment_calendar_token_url: str = ""
+    sentiment_calendar_client_id: str = ""
+    sentiment_calendar_client_secret: SecretStr = SecretStr("")
+    sentiment_calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
     # --- kit settings ---
 
     log_level: str = "INFO"

@@ -118,6 +118,10 @@ class LearningTarget:
         return str(api.create_learning_assignment(body).get("id", ""))
 
 
+# Triggers that plan their own appointment (sentiment: slot finding, pattern conversations).
+PLANNERS: dict[str, Target] = {}
+
+
 class AppointmentTarget:
     """A Genesys coaching appointment in the best free slot before the due date."""
 
@@ -172,6 +176,8 @@ class AppointmentTarget:
         return body
 
     def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
+        if assignment.trigger in PLANNERS:
+            return PLANNERS[assignment.trigger].deliver(assignment, ctx)
         api, now = _api(ctx), utcnow()
         found = self._existing(api, assignment, now)
         if found:
