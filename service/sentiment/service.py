@@ -24,7 +24,7 @@ from service.sentiment import policies, rules
 from service.sentiment.models import Recognition, SentimentInteraction, SentimentSession
 from service.sentiment.policies import ResolvedSentimentPolicy
 from service.sentiment.schemas import EvaluateSentimentIn, EvaluateSentimentOut
-from service.sentiment.sources import Measured, measure
+from service.sentiment.sources import Measured, ended_at, measure
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,22 +95,32 @@ def evaluate(
     policy = policies.resolve(session, body.queueId)
     agent_side = settings.sentiment_agent_side
     try:
-        measured = within(
-            budget,
-            lambda: measure(
-                genesys,
-                body.conversationId,
-                body.customerScore,
-                body.agentScore if agent_side else None,
-                policy.thresholds,
-                agent_side=agent_side,
-            ),
-        )
+        measured, ended = within(budget, lambda: _measure(genesys, body, policy, agent_side))
     except GenesysUnavailable:
         if not queue_on_unavailable:
             raise
         return _queue(session, body)
+    body = body.model_copy(update={"endedAt": ended or now})
     return _decide_locked(session, settings, genesys, body, policy, measured, now, budget)
+
+
+def _measure(
+    genesys: GenesysApi | None,
+    body: EvaluateSentimentIn,
+    policy: ResolvedSentimentPolicy,
+    agent_side: bool,
+) -> tuple[Measured, datetime | None]:
+    """Scores from the body or Genesys; the end time from Genesys when the body has none."""
+    measured = measure(
+        genesys,
+        body.conversationId,
+        body.customerScore,
+        body.agentScore if agent_side else None,
+        policy.thresholds,
+        agent_side=agent_side,
+    )
+    ended = body.endedAt or ended_at(genesys, body.conversationId)
+    return measured, ended
 
 
 def _queue(session: Session, body: EvaluateSentimentIn) -> EvaluateSentimentOut:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from service.genesys.api import GenesysApi, GenesysError, GenesysNotFound
 from service.sentiment import rules
 from service.sentiment.analyzer import GIVEN, STA, LocalAnalyzer, PhraseScores, from_sta
+from service.sentiment.slots import parse_time
 from service.transcripts.rules import TranscriptError, parse_document
 from service.transcripts.service import communication_for
 
@@ -52,6 +54,17 @@ def _transcript_doc(api: GenesysApi, conversation_id: str) -> dict[str, Any] | N
     except GenesysNotFound:
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def ended_at(api: GenesysApi | None, conversation_id: str) -> datetime | None:
+    """The conversation's ``endTime`` from Genesys, or None (ordering needs the real end)."""
+    if api is None:
+        return None
+    try:
+        conversation = api.get_conversation(conversation_id) or {}
+    except GenesysNotFound:
+        return None
+    return parse_time(conversation.get("endTime")) if conversation.get("endTime") else None
 
 
 def phrase_scores(doc: dict[str, Any]) -> PhraseScores | None:
