@@ -62,8 +62,12 @@ def balance(
     if agent_id:
         rec_q = rec_q.where(Recognition.agent_id == agent_id)
         cor_q = cor_q.where(CoachingAssignment.agent_id == agent_id)
-    recs = dict(session.execute(rec_q.group_by(Recognition.agent_id)).tuples().all())
-    cors = dict(session.execute(cor_q.group_by(CoachingAssignment.agent_id)).tuples().all())
+    recs: dict[str, int] = {
+        a: int(n) for a, n in session.execute(rec_q.group_by(Recognition.agent_id))
+    }
+    cors: dict[str, int] = {
+        a: int(n) for a, n in session.execute(cor_q.group_by(CoachingAssignment.agent_id))
+    }
     rows = [
         BalanceRow(
             agentId=agent,
