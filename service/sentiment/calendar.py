@@ -131,7 +131,8 @@ class GoogleCalendar(_Http):
     subject = ""
 
     def token_form(self) -> dict[str, str]:
-        from authlib.jose import jwt
+        from joserfc import jwt
+        from joserfc.jwk import RSAKey
 
         now = int(time.time())
         claims = {
@@ -143,7 +144,7 @@ class GoogleCalendar(_Http):
         }
         if self.subject:
             claims["sub"] = self.subject
-        assertion = jwt.encode({"alg": "RS256"}, claims, self.secret).decode("ascii")
+        assertion = jwt.encode({"alg": "RS256"}, claims, RSAKey.import_key(self.secret))
         return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
 
     def busy(self, email: str, start: datetime, end: datetime) -> list[Interval]:
