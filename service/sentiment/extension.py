@@ -9,6 +9,7 @@ from service.settings import Settings
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Import the ``sentiment.*`` job handlers; book sentiment appointments with our planner."""
-    from service.sentiment import booking, jobs  # noqa: F401  (registration happens at import)
+    from service.sentiment import booking, jobs, views  # noqa: F401  (registration at import)
 
     booking.register()
+    views.register_topics()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from service.coaching import service as coaching
 from service.coaching.agents import AgentStatus, agent_status, within
 from service.coaching.models import CoachingAssignment
+from service.coaching.schemas import EventOut
 from service.db import insert_or_ignore, utcnow
 from service.genesys.api import GenesysApi, GenesysUnavailable
 from service.jobs.service import enqueue
@@ -340,3 +342,35 @@ def _kudos(session: Session, settings: Settings, row: SentimentInteraction) -> t
     if webhook:
         enqueue(session, "sentiment.kudos", {"recognition_id": rec.id}, key=f"kudos:{rec.id}")
     return "kudos", "highly_positive_customer"
+
+
+def take_event(session: Session, *, settings: Settings, event: dict[str, Any]) -> EventOut:
+    """Queue the judgment of a ``v2.detail.events.conversation.{id}.acw`` event, once.
+
+    The event carries ``conversationId``, ``userId`` (the agent) and ``queueId``; a repeated
+    event finds the same job (or the stored decision) and answers ``duplicate``.
+    """
+    conversation = str(event.get("conversationId") or "")
+    agent = str(event.get("userId") or "")
+    if not settings.sentiment_enabled:
+        return EventOut(decision="skipped", reason="feature_off", evaluationId="", jobId="")
+    if not conversation or not agent:
+        return EventOut(
+            decision="skipped", reason="no_conversation_or_user", evaluationId="", jobId=""
+        )
+    if _find(session, conversation, agent) is not None:
+        return EventOut(decision="duplicate", reason="already_judged", evaluationId="", jobId="")
+    body = EvaluateSentimentIn(
+        conversationId=conversation, agentId=agent, queueId=str(event.get("queueId") or "")
+    )
+    job, created = enqueue(
+        session,
+        "sentiment.evaluate",
+        body.model_dump(mode="json"),
+        key=f"sentiment.evaluate:{conversation}:{agent}",
+    )
+    if not created:
+        return EventOut(
+            decision="duplicate", reason="already_queued", evaluationId="", jobId=job.id
+        )
+    return EventOut(decision="queued", reason="sentiment_queued", evaluationId="", jobId=job.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
 
 from service import get_settings
@@ -112,3 +114,20 @@ def put_policy(queue_id: str) -> Response:
     doc = body.model_copy(update={"queue_id": queue_id})
     row = policies.put(get_session(), doc=doc, updated_by=current_principal().subject)
     return respond(row.document)
+
+
+ACW_TOPIC = "v2.detail.events.conversation.*.acw"
+
+
+def take_acw_event(event: dict[str, Any]) -> Response:
+    """A conversation after-call-work event through ``/api/v1/events/genesys``: queued (202)."""
+    out = service.take_event(get_session(), settings=get_settings(), event=event)
+    return respond(out, status=202 if out.decision == "queued" else 200)
+
+
+def register_topics() -> None:
+    """Route after-call-work events arriving at the shared event intake to sentiment."""
+    from service.coaching import views as coaching_views
+
+    if all(pattern != ACW_TOPIC for pattern, _ in coaching_views.TOPIC_HANDLERS):
+        coaching_views.TOPIC_HANDLERS.append((ACW_TOPIC, take_acw_event))

@@ -234,3 +234,26 @@ def test_32_simultaneous_deliveries_of_the_completing_interaction_make_one_appoi
     assert count(app, CoachingAssignment) == 1
     assert count(app, SentimentSession) == 1
     assert count(app, SentimentInteraction) == 3
+
+
+def test_acw_events_route_by_topic_to_the_queue_once(app, client, auth, settings) -> None:
+    from service.jobs.service import drain
+
+    event = {
+        "topicName": "v2.detail.events.conversation.c9.acw",
+        "eventBody": {"conversationId": "c9", "userId": "agent-1", "queueId": "q1"},
+    }
+    first = client.post("/api/v1/events/genesys", json=event, headers=auth)
+    assert first.status_code == 202 and first.get_json()["decision"] == "queued"
+    again = client.post("/api/v1/events/genesys", json=event, headers=auth)
+    assert again.status_code == 200 and again.get_json()["decision"] == "duplicate"
+    drain(app, settings)
+    # No Genesys configured and no scores: the queued judgment stored "unknown"; the data
+    # action answers what it decided.
+    out = post(client, auth, {"conversationId": "c9", "agentId": "agent-1"})
+    assert (out["decision"], out["reason"]) == ("skipped", "unknown_sentiment")
+    other = {**event, "topicName": "v2.detail.events.conversation.c9.customer.end"}
+    assert (
+        client.post("/api/v1/events/genesys", json=other, headers=auth).get_json()["reason"]
+        == "unsupported_topic"
+    )
