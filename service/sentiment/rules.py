@@ -7,10 +7,12 @@ No Flask, SQLAlchemy or network here. Sources of the rules: seed 001 (customer <
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 QUALIFYING = "qualifying"
 NEUTRAL = "neutral"
@@ -83,8 +85,7 @@ def needs_agent_score(customer: float | None, t: Thresholds, agent_side: bool) -
     return agent_side and customer is not None and customer < t.customer_below
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One judged interaction of an agent, as the pattern rules see it."""
 
     key: str  # conversation id
@@ -153,14 +154,78 @@ def pattern_for(items: Sequence[Item], key: str, t: Thresholds) -> list[Item]:
     to last end time).
     """
     fresh, at = fresh_run(items, key)
+    return latest_block(fresh, at, t)
+
+
+def latest_block(fresh: Sequence[Item], at: int, t: Thresholds) -> list[Item]:
+    """The latest block of ``run_length`` items of ``fresh`` containing index ``at`` whose
+    end times span at most ``window``; [] when there is none."""
     n = t.run_length
     if n <= 0 or at < 0:
         return []
     for start in range(min(at, len(fresh) - n), max(-1, at - n), -1):
         block = fresh[start : start + n]
         if len(block) == n and block[-1].ended_at - block[0].ended_at <= t.window:
-            return block
+            return list(block)
     return []
+
+
+class AgentRuns:
+    """One agent's judged interactions kept in end-time order, for incremental decisions.
+
+    Same answers as ``consecutive`` and ``pattern_for`` over the whole list, in O(log n + run)
+    per decision: the scan stops at a neutral or used interaction or outside the window
+    (a block spans at most ``window``, so nothing beyond it can matter).
+    """
+
+    def __init__(self) -> None:
+        self.order: list[tuple[float, str]] = []  # (end as epoch seconds, key)
+        self.items: dict[str, Item] = {}
+
+    def add(self, item: Item) -> bool:
+        """Insert by end time; False for a duplicate key (it never counts twice)."""
+        if item.key in self.items:
+            return False
+        entry = (item.ended_at.timestamp(), item.key)
+        if not self.order or entry > self.order[-1]:
+            self.order.append(entry)  # the usual case: deliveries arrive in end-time order
+        else:
+            bisect.insort(self.order, entry)
+        self.items[item.key] = item
+        return True
+
+    def consume(self, keys: Iterable[str]) -> None:
+        """Mark interactions as part of a pattern that fired."""
+        for key in keys:
+            self.items[key] = self.items[key]._replace(consumed=True)
+
+    def _scan(self, pos: int, step: int, me: datetime, window: timedelta) -> list[Item]:
+        out: list[Item] = []
+        pos += step
+        while 0 <= pos < len(self.order):
+            item = self.items[self.order[pos][1]]
+            pos += step
+            if item.status == UNKNOWN:
+                continue  # unknown neither counts nor breaks
+            if abs(item.ended_at - me) > window or item.status == NEUTRAL or item.consumed:
+                break
+            out.append(item)
+        return out
+
+    def decide(self, key: str, t: Thresholds) -> tuple[int, list[Item]]:
+        """(consecutive, pattern block or []) for ``key``."""
+        me = self.items[key]
+        if me.status != QUALIFYING or me.consumed:
+            return 0, []
+        last = len(self.order) - 1
+        if self.order[last][1] == key:
+            pos = last  # the usual case: the newest interaction asks
+        else:
+            pos = bisect.bisect_left(self.order, (me.ended_at.timestamp(), key))
+        left = self._scan(pos, -1, me.ended_at, t.window)[::-1]
+        right = self._scan(pos, 1, me.ended_at, t.window)
+        fresh = [*left, me, *right]
+        return len(fresh), latest_block(fresh, len(left), t)
 
 
 def pattern_key(agent_id: str, keys: Sequence[str]) -> str:

@@ -195,3 +195,41 @@ def test_description_has_dates_and_scores_only() -> None:
 
 def test_pattern_key_is_order_free() -> None:
     assert rules.pattern_key("a", ["c2", "c1"]) == rules.pattern_key("a", ["c1", "c2"])
+
+
+# --- the incremental structure the benchmark uses agrees with the plain functions ----------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=24 * 20),
+            st.sampled_from([Q, Q, N, U]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=5),
+)
+def test_agent_runs_match_the_plain_rules(entries, run_length, window_days) -> None:
+    t = Thresholds(run_length=run_length, window=timedelta(days=window_days))
+    items = [
+        Item(f"c{n}", T0 + timedelta(hours=h), s, consumed)
+        for n, (h, s, consumed) in enumerate(entries)
+    ]
+    runs = rules.AgentRuns()
+    for item in items:
+        runs.add(item)
+    assert not runs.add(items[0])  # a duplicate is refused
+    for item in items:
+        if item.consumed:
+            continue
+        count, block = runs.decide(item.key, t)
+        assert count == rules.consecutive(items, item.key, t)
+        assert keys(block) == keys(rules.pattern_for(items, item.key, t))
