@@ -99,4 +99,13 @@ def balance(days: int) -> None:
         )
 
 
+@sentiment_group.command("demo")
+def demo() -> None:
+    """A scripted week against the fake Genesys: coached, capped, kudos, slots and why."""
+    from service.sentiment.demo import run_demo
+
+    for line in run_demo():
+        click.echo(line)
+
+
 commands = [sentiment_group]
