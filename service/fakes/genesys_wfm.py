@@ -48,8 +48,8 @@ def agent_unit(agent_id: str) -> Response:
     return jsonify(
         {
             "user": {"id": agent_id},
-            "managementUnit": {"id": MU, "name": "Care MU"},
-            "businessUnit": {"id": BU, "name": "Care BU"},
+            "managementUnit": {"id": MU},
+            "businessUnit": {"id": BU},
         }
     )
 
@@ -106,7 +106,7 @@ def shift_for(agent_id: str, day: date) -> Json | None:
 
 def _days(first: datetime, last: datetime) -> list[date]:
     days, day = [], first.date()
-    while day <= last.date():
+    while datetime(day.year, day.month, day.day, tzinfo=UTC) < last:
         days.append(day)
         day += timedelta(days=1)
     return days
