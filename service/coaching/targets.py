@@ -41,6 +41,7 @@ class TargetContext:
     settings: Settings
     genesys: GenesysApi | None
     options: TargetOptions
+    attempt: int = 1  # the delivery job's attempt (1-based)
 
 
 class Target(Protocol):

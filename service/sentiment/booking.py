@@ -32,6 +32,7 @@ from service.sentiment.slots import Interval, Slot
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 8
+CALENDAR_ATTEMPTS = 3  # "retry": this many delivery attempts, then book with a visible flag
 WFM = "/api/v2/workforcemanagement"
 
 
@@ -144,10 +145,11 @@ def _calendar_busy(
     try:
         return calendar.busy(email, *window), ""
     except CalendarUnavailable as exc:
-        if policy.calendar_unreachable == "retry":
+        if policy.calendar_unreachable == "retry" and ctx.attempt < CALENDAR_ATTEMPTS:
             raise RetryLater(f"calendar: {exc}", retry_after=exc.retry_after) from exc
         log.warning("calendar unavailable (%s): booking on Genesys availability alone", exc)
-        return [], "calendar_unchecked"
+        flag = "calendar_unchecked"
+        return [], flag if policy.calendar_unreachable != "retry" else f"{flag}_after_retries"
 
 
 def _body(a: CoachingAssignment, plan: SentimentSession, facilitator: str, slot: Slot) -> Any:

@@ -232,6 +232,17 @@ def test_calendar_down_retries_through_the_queue_then_books_once(
     assert calendars.calls["graph"] == 3
 
 
+def test_calendar_down_for_good_books_flagged_after_the_retries(
+    app, client, auth, settings, fake, agent, calendars
+) -> None:
+    calendars.down = True
+    coach(client, auth, agent)
+    jobs.drain(app, settings)
+    assert len(booked(fake)) == 1
+    assert "calendar_unchecked_after_retries" in plan(app).slot_reason
+    assert calendars.calls["graph"] == 3
+
+
 def test_calendar_down_can_book_on_genesys_alone_with_a_flag(
     app, client, auth, settings, fake, agent, calendars
 ) -> None:
