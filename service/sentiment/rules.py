@@ -179,14 +179,14 @@ class AgentRuns:
     """
 
     def __init__(self) -> None:
-        self.order: list[tuple[float, str]] = []  # (end as epoch seconds, key)
+        self.order: list[tuple[datetime, str]] = []  # (end, key)
         self.items: dict[str, Item] = {}
 
     def add(self, item: Item) -> bool:
         """Insert by end time; False for a duplicate key (it never counts twice)."""
         if item.key in self.items:
             return False
-        entry = (item.ended_at.timestamp(), item.key)
+        entry = (item.ended_at, item.key)
         if not self.order or entry > self.order[-1]:
             self.order.append(entry)  # the usual case: deliveries arrive in end-time order
         else:
@@ -221,7 +221,7 @@ class AgentRuns:
         if self.order[last][1] == key:
             pos = last  # the usual case: the newest interaction asks
         else:
-            pos = bisect.bisect_left(self.order, (me.ended_at.timestamp(), key))
+            pos = bisect.bisect_left(self.order, (me.ended_at, key))
         left = self._scan(pos, -1, me.ended_at, t.window)[::-1]
         right = self._scan(pos, 1, me.ended_at, t.window)
         fresh = [*left, me, *right]
