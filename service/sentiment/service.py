@@ -256,6 +256,8 @@ def _coach(
         agent = within(budget, lambda: agent_status(genesys, row.agent_id))
     except GenesysUnavailable:
         agent = AgentStatus("unknown")  # the delivery job looks the manager up again
+    if agent.inactive:
+        return "skipped", f"agent_{agent.state}"  # no coaching (nor archive task) for leavers
     request = coaching.AssignRequest(
         agent_id=row.agent_id,
         evaluation_id=f"sentiment:{uuid.uuid5(_NS, key)}",
