@@ -302,3 +302,26 @@ def test_genesys_429_while_judging_answers_queued_and_finishes_in_the_queue(
     jobs.drain(app, settings)
     final = client.post(URL, json=payload, headers=auth).get_json()
     assert final["decision"] != "queued"
+
+
+def test_an_inactive_agent_is_not_coached(app, client, auth, fake) -> None:
+    from service.coaching.models import ArchiveTask
+
+    leaver = next(a for a in fake.org.agents if fake.org.users[a]["state"] == "inactive")
+    now = datetime.now(UTC) - timedelta(hours=3)
+    for n in range(3):
+        out = client.post(
+            URL,
+            json={
+                "conversationId": f"leaver-{n}",
+                "agentId": leaver,
+                "customerScore": -0.9,
+                "agentScore": -0.7,
+                "endedAt": (now + timedelta(minutes=n)).isoformat(),
+            },
+            headers=auth,
+        ).get_json()
+    assert (out["decision"], out["reason"]) == ("skipped", "agent_inactive")
+    with get_db(app).session_scope() as s:
+        assert s.scalars(select(CoachingAssignment)).all() == []
+        assert s.scalars(select(ArchiveTask)).all() == []
