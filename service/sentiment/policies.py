@@ -23,6 +23,7 @@ from service.sentiment.schemas import SentimentPolicyDoc, SentimentPolicyFile
 
 DEFAULT_QUEUE = "*"
 DEFAULTS: dict[str, Any] = {
+    "enabled": True,
     "customer_below": -0.6,
     "agent_below": -0.3,
     "kudos_above": 0.8,
@@ -52,6 +53,7 @@ class ResolvedSentimentPolicy:
     fallback_target: str
     coach_pool: tuple[str, ...] = field(default_factory=tuple)
     calendar_unreachable: str = "retry"
+    enabled: bool = True
     source: str = "defaults"
 
 
@@ -82,6 +84,7 @@ def resolve_docs(
         fallback_target=str(pick("fallback_target")),
         coach_pool=tuple(pick("coach_pool")),
         calendar_unreachable=str(pick("calendar_unreachable")),
+        enabled=bool(pick("enabled")),
         source=own.queue_id if own else (DEFAULT_QUEUE if default else "defaults"),
     )
 

@@ -56,6 +56,7 @@ class SentimentPolicyDoc(BaseModel):
 
     queue_id: str = Field(default="*", min_length=1, max_length=128)
     name: str = Field(default="", max_length=200)
+    enabled: bool | None = None  # false: interactions of this queue are skipped (excluded)
     customer_below: float | None = Field(default=None, ge=-1, le=1)
     agent_below: float | None = Field(default=None, ge=-1, le=1)
     kudos_above: float | None = Field(default=None, ge=-1, le=1)

@@ -95,6 +95,8 @@ def evaluate(
     if existing is not None:
         return answer_of(session, existing)
     policy = policies.resolve(session, body.queueId)
+    if not policy.enabled:
+        return _out("skipped", "queue_excluded")
     agent_side = settings.sentiment_agent_side
     try:
         measured, ended = within(budget, lambda: _measure(genesys, body, policy, agent_side))

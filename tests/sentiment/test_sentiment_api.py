@@ -257,3 +257,13 @@ def test_acw_events_route_by_topic_to_the_queue_once(app, client, auth, settings
         client.post("/api/v1/events/genesys", json=other, headers=auth).get_json()["reason"]
         == "unsupported_topic"
     )
+
+
+def test_an_excluded_queue_is_skipped(client, auth) -> None:
+    resp = client.put(
+        "/api/v1/sentiment/policies/q-internal", json={"enabled": False}, headers=auth
+    )
+    assert resp.status_code == 200
+    out = post(client, auth, {**body("x1"), "queueId": "q-internal"})
+    assert (out["decision"], out["reason"]) == ("skipped", "queue_excluded")
+    assert post(client, auth, {**body("x2"), "queueId": "q-other"})["decision"] == "watch"
