@@ -267,3 +267,28 @@ def test_an_excluded_queue_is_skipped(client, auth) -> None:
     out = post(client, auth, {**body("x1"), "queueId": "q-internal"})
     assert (out["decision"], out["reason"]) == ("skipped", "queue_excluded")
     assert post(client, auth, {**body("x2"), "queueId": "q-other"})["decision"] == "watch"
+
+
+def test_two_patterns_completing_at_once_for_one_agent_book_one_session(app, auth) -> None:
+    with serving(app) as srv:
+        url = srv.url + URL
+        setup = [body("a0", 0), body("a1", 1), body("n", 2, customerScore=0.1, agentScore=0.1)]
+        setup += [body("b0", 3), body("b1", 4)]
+        for payload in setup:
+            requests.post(url, json=payload, headers=auth, timeout=30).raise_for_status()
+        finals = [body("a2", 1.5), body("b2", 5)] * (THREADS // 2)
+        barrier = threading.Barrier(THREADS)
+        results: list = [None] * THREADS
+
+        def go(i: int) -> None:
+            barrier.wait()
+            results[i] = requests.post(url, json=finals[i], headers=auth, timeout=60)
+
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    decisions = {(r.json()["decision"], r.json()["assignmentId"] != "") for r in results}
+    assert decisions == {("coach", True), ("capped", False)}
+    assert count(app, CoachingAssignment) == 1
