@@ -181,6 +181,13 @@ class Settings(BaseSettings):
     sentiment_genesys_budget_seconds: float = Field(default=8.0, gt=0, le=55)
     sentiment_kudos_webhook_url: str = ""
     sentiment_kudos_webhook_secret: SecretStr = SecretStr("")
+    # Optional kudos email to the agent (their Genesys email) through SMTP.
+    sentiment_kudos_smtp_host: str = ""
+    sentiment_kudos_smtp_port: int = Field(default=587, ge=1, le=65535)
+    sentiment_kudos_smtp_starttls: bool = True
+    sentiment_kudos_smtp_user: str = ""
+    sentiment_kudos_smtp_password: SecretStr = SecretStr("")
+    sentiment_kudos_smtp_from: str = ""
     # The facilitator's external calendar: "" (none), "graph" or "google".
     sentiment_calendar: str = Field(default="", pattern="^(|graph|google)$")
     sentiment_calendar_base_url: str = ""  # Graph or Google API base (a fake in tests)

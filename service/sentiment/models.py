@@ -73,6 +73,7 @@ class Recognition(Base):
     customer_score: Mapped[float] = mapped_column(Float)
     delivery_state: Mapped[str] = mapped_column(String(20), default="local")
     delivery_error: Mapped[str | None] = mapped_column(Text, default=None)
+    email_state: Mapped[str] = mapped_column(String(20), default="none")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -337,14 +337,18 @@ def _kudos(session: Session, settings: Settings, row: SentimentInteraction) -> t
             "conversation_id": row.conversation_id,
             "customer_score": row.customer_score,
             "delivery_state": "pending" if webhook else "local",
+            "email_state": "pending" if settings.sentiment_kudos_smtp_host else "none",
             "created_at": row.created_at,
         },
     )
     if rec is None:
         return "none", "kudos_daily_limit"
     row.recognition_id = rec.id
+    payload = {"recognition_id": rec.id}
     if webhook:
-        enqueue(session, "sentiment.kudos", {"recognition_id": rec.id}, key=f"kudos:{rec.id}")
+        enqueue(session, "sentiment.kudos", payload, key=f"kudos:{rec.id}")
+    if settings.sentiment_kudos_smtp_host:
+        enqueue(session, "sentiment.kudos_email", payload, key=f"kudos-email:{rec.id}")
     return "kudos", "highly_positive_customer"
 
 

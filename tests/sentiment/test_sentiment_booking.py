@@ -325,3 +325,22 @@ def test_an_inactive_agent_is_not_coached(app, client, auth, fake) -> None:
     with get_db(app).session_scope() as s:
         assert s.scalars(select(CoachingAssignment)).all() == []
         assert s.scalars(select(ArchiveTask)).all() == []
+
+
+def test_kudos_email_reaches_the_agent_through_smtp(
+    app, client, auth, settings, fake, agent
+) -> None:
+    from service.fakes.smtp import FakeSmtp
+
+    with FakeSmtp() as smtp:
+        settings.sentiment_kudos_smtp_host = "127.0.0.1"
+        settings.sentiment_kudos_smtp_port = smtp.port
+        settings.sentiment_kudos_smtp_starttls = False
+        settings.sentiment_kudos_smtp_from = "qmloop@example.com"
+        smtp.fail_next = 1  # a 451 first: retried through the queue
+        payload = {"conversationId": "k", "agentId": agent, "customerScore": 0.9, "agentScore": 0.1}
+        assert client.post(URL, json=payload, headers=auth).get_json()["decision"] == "kudos"
+        jobs.drain(app, settings)
+        [mail] = smtp.messages
+    assert mail.recipients == [fake.org.users[agent]["email"]]
+    assert "Subject: Kudos" in mail.data and "+0.90" in mail.data

@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("customer_score", sa.Float(), nullable=False),
         sa.Column("delivery_state", sa.String(length=20), nullable=False),
         sa.Column("delivery_error", sa.Text(), nullable=True),
+        sa.Column("email_state", sa.String(length=20), nullable=False),
         sa.Column("created_at", service.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sentiment_recognitions")),
         sa.UniqueConstraint("agent_id", "day", name=op.f("uq_sentiment_recognitions_agent_id_day")),
