@@ -179,35 +179,38 @@ class AgentRuns:
     """
 
     def __init__(self) -> None:
-        self.order: list[tuple[datetime, str]] = []  # (end, key)
+        self.order: list[Item] = []  # by (end, key)
         self.items: dict[str, Item] = {}
+        self.used: set[str] = set()
 
     def add(self, item: Item) -> bool:
         """Insert by end time; False for a duplicate key (it never counts twice)."""
         if item.key in self.items:
             return False
-        entry = (item.ended_at, item.key)
-        if not self.order or entry > self.order[-1]:
-            self.order.append(entry)  # the usual case: deliveries arrive in end-time order
-        else:
-            bisect.insort(self.order, entry)
         self.items[item.key] = item
+        order = self.order
+        if not order or _order_key(item) > _order_key(order[-1]):
+            order.append(item)  # the usual case: deliveries arrive in end-time order
+        else:
+            bisect.insort(order, item, key=_order_key)
+        if item.consumed:
+            self.used.add(item.key)
         return True
 
     def consume(self, keys: Iterable[str]) -> None:
         """Mark interactions as part of a pattern that fired."""
-        for key in keys:
-            self.items[key] = self.items[key]._replace(consumed=True)
+        self.used.update(keys)
 
     def _scan(self, pos: int, step: int, me: datetime, window: timedelta) -> list[Item]:
         out: list[Item] = []
+        order, used = self.order, self.used
         pos += step
-        while 0 <= pos < len(self.order):
-            item = self.items[self.order[pos][1]]
+        while 0 <= pos < len(order):
+            item = order[pos]
             pos += step
             if item.status == UNKNOWN:
                 continue  # unknown neither counts nor breaks
-            if abs(item.ended_at - me) > window or item.status == NEUTRAL or item.consumed:
+            if abs(item.ended_at - me) > window or item.status == NEUTRAL or item.key in used:
                 break
             out.append(item)
         return out
@@ -215,17 +218,21 @@ class AgentRuns:
     def decide(self, key: str, t: Thresholds) -> tuple[int, list[Item]]:
         """(consecutive, pattern block or []) for ``key``."""
         me = self.items[key]
-        if me.status != QUALIFYING or me.consumed:
+        if me.status != QUALIFYING or key in self.used:
             return 0, []
         last = len(self.order) - 1
-        if self.order[last][1] == key:
+        if self.order[last].key == key:
             pos = last  # the usual case: the newest interaction asks
         else:
-            pos = bisect.bisect_left(self.order, (me.ended_at, key))
+            pos = bisect.bisect_left(self.order, _order_key(me), key=_order_key)
         left = self._scan(pos, -1, me.ended_at, t.window)[::-1]
         right = self._scan(pos, 1, me.ended_at, t.window)
         fresh = [*left, me, *right]
         return len(fresh), latest_block(fresh, len(left), t)
+
+
+def _order_key(item: Item) -> tuple[datetime, str]:
+    return item.ended_at, item.key
 
 
 def pattern_key(agent_id: str, keys: Sequence[str]) -> str:
