@@ -189,7 +189,8 @@ class AgentRuns:
             return False
         self.items[item.key] = item
         order = self.order
-        if not order or _order_key(item) > _order_key(order[-1]):
+        last = order[-1] if order else None
+        if last is None or item.ended_at > last.ended_at or _order_key(item) > _order_key(last):
             order.append(item)  # the usual case: deliveries arrive in end-time order
         else:
             bisect.insort(order, item, key=_order_key)
