@@ -9,6 +9,7 @@ licensed, chat, email, plain-turns transcripts). Both answer the same ``PhraseSc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -67,22 +68,26 @@ def _sentiment_entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def from_sta(doc: dict[str, Any]) -> PhraseScores | None:
-    """Phrase sentiment of an STA transcript document by speaker; None when it has none."""
+    """Phrase sentiment of an STA transcript document by speaker; None when it has none.
+
+    STA only marks positive and negative phrases, so a phrase of the speaker without an entry
+    counts as neutral (0); the phrase counts are every phrase of that speaker.
+    """
     entries = _sentiment_entries(doc)
     if not entries:
         return None
-    speakers = _phrase_speakers(doc)
-    sides: dict[str, dict[int, float]] = {"agent": {}, "customer": {}}
+    values: dict[int, float] = {}
     for entry in entries:
         index, value = entry.get("phraseIndex"), entry.get("sentiment")
         if not isinstance(index, int) or isinstance(value, bool):
             continue
-        if not isinstance(value, int | float):
-            continue
-        side = speakers.get(index)
+        if isinstance(value, int | float) and math.isfinite(value):
+            values[index] = max(-1.0, min(1.0, float(value)))
+    sides: dict[str, list[float]] = {"agent": [], "customer": []}
+    for index, side in _phrase_speakers(doc).items():
         if side in sides:
-            sides[side][index] = max(-1.0, min(1.0, float(value)))
-    agent, customer = list(sides["agent"].values()), list(sides["customer"].values())
+            sides[side].append(values.get(index, 0.0))
+    agent, customer = sides["agent"], sides["customer"]
     return PhraseScores(_mean(customer), len(customer), _mean(agent), len(agent), STA)
 
 

@@ -62,10 +62,24 @@ def test_sta_without_sentiment_falls_back_to_the_local_analyzer() -> None:
     assert scores is not None and scores.source == LOCAL
 
 
-@pytest.mark.parametrize("bad", [{"phraseIndex": "1", "sentiment": 1}, {"sentiment": True}])
+def test_phrases_without_an_entry_are_neutral_and_counted() -> None:
+    scores = from_sta(sta_doc([{"phraseIndex": 1, "sentiment": -1}]))
+    assert scores is not None
+    assert scores.agent == pytest.approx(-0.5) and scores.agent_phrases == 2
+    assert scores.customer == 0.0 and scores.customer_phrases == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"phraseIndex": "1", "sentiment": 1},
+        {"sentiment": True},
+        {"phraseIndex": 1, "sentiment": float("nan")},
+    ],
+)
 def test_malformed_sentiment_entries_are_ignored(bad) -> None:
     scores = from_sta(sta_doc([bad]))
-    assert scores is not None and scores.agent is None and scores.customer is None
+    assert scores is not None and scores.agent == 0.0 and scores.customer == 0.0
 
 
 def test_local_analyzer_reads_plain_turns() -> None:
