@@ -292,3 +292,20 @@ def test_two_patterns_completing_at_once_for_one_agent_book_one_session(app, aut
     decisions = {(r.json()["decision"], r.json()["assignmentId"] != "") for r in results}
     assert decisions == {("coach", True), ("capped", False)}
     assert count(app, CoachingAssignment) == 1
+
+
+def test_agents_see_their_own_recognitions_and_not_the_balance(client, auth, settings) -> None:
+    from service.auth.service import issue_token
+
+    happy = {"customerScore": 0.9, "agentScore": 0.1}
+    post(client, auth, body("k1", agent="agent-1", **happy))
+    post(client, auth, body("k2", agent="agent-2", **happy))
+    token = issue_token(settings, "agent-1-login", role="agent", user_id="agent-1")
+    mine = {"Authorization": f"Bearer {token}"}
+    recs = client.get("/api/v1/sentiment/recognitions?agentId=agent-2", headers=mine).get_json()
+    assert [r["agentId"] for r in recs["recognitions"]] == ["agent-1"]
+    assert client.get("/api/v1/sentiment/balance", headers=mine).status_code == 403
+    assert client.post(URL, json=body("x"), headers=mine).status_code == 403
+    boss = issue_token(settings, "lead", role="supervisor", user_id="lead-1")
+    report = client.get("/api/v1/sentiment/balance", headers={"Authorization": f"Bearer {boss}"})
+    assert report.status_code == 200 and len(report.get_json()["agents"]) == 2
