@@ -166,8 +166,14 @@ def _slot_start(slot: dict[str, Any]) -> str:
         return text  # not a date-time at all: let Genesys refuse it (a 4xx tries the next slot)
 
 
+class Planner(Protocol):
+    """Books a trigger's own appointment (withdrawal stays the appointment target's)."""
+
+    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str: ...
+
+
 # Triggers that plan their own appointment (sentiment: slot finding, pattern conversations).
-PLANNERS: dict[str, Target] = {}
+PLANNERS: dict[str, Planner] = {}
 
 
 class AppointmentTarget:
