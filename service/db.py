@@ -124,7 +124,7 @@ def make_engine(settings: Settings) -> Engine:
 
         # SQLAlchemy's message quotes the whole URL, password included.
         raise DatabaseUrlError(
-            f"QM_DATABASE_URL is not a usable database URL: {redact_url(settings.database_url)}"
+            f"QM_DATABASE_URL: not a usable database URL: {redact_url(settings.database_url)}"
         ) from None
 
 

@@ -54,7 +54,8 @@ locals {
       }
     }
     "evaluate-sentiment" = {
-      file = "evaluate-sentiment.yaml"
+      file    = "evaluate-sentiment.yaml"
+      actions = ["evaluate-sentiment"]
       substitutions = {
         flow_name             = "${var.name_prefix} Evaluate Sentiment"
         division              = var.division

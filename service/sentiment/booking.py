@@ -22,6 +22,7 @@ from service.coaching.models import CoachingAssignment
 from service.coaching.targets import TargetContext
 from service.db import utcnow
 from service.genesys.api import GenesysApi, GenesysError
+from service.genesys.formats import genesys_datetime, genesys_interval
 from service.jobs.registry import PermanentFailure, RetryLater
 from service.sentiment import policies, slots
 from service.sentiment.calendar import CalendarUnavailable, calendar_for
@@ -59,7 +60,7 @@ def suggested_slots(
 ) -> list[Slot] | None:
     """Ranked Genesys suggestions; None when the API is not licensed (403)."""
     query: dict[str, Any] = {
-        "interval": f"{start.isoformat()}/{end.isoformat()}",
+        "interval": genesys_interval(start, end),
         "lengthInMinutes": minutes,
         "attendeeIds": [agent_id],
         "facilitatorIds": [facilitator] if facilitator else [],
@@ -99,7 +100,11 @@ def computed_slots(
     search = api.request(
         "POST",
         f"{WFM}/businessunits/{bu}/agentschedules/search",
-        json={"startDate": start.isoformat(), "endDate": end.isoformat(), "userIds": [agent_id]},
+        json={
+            "startDate": genesys_datetime(start),
+            "endDate": genesys_datetime(end),
+            "userIds": [agent_id],
+        },
     )
     schedule = _async_result(api, search or {}, "agent schedule search")
     codes = api.request("GET", f"{WFM}/businessunits/{bu}/activitycodes") or {}
@@ -156,7 +161,7 @@ def _body(a: CoachingAssignment, plan: SentimentSession, facilitator: str, slot:
     body: dict[str, Any] = {
         "name": "Coaching: customer sentiment pattern",
         "description": plan.description + "\n" + targets._marker(a.evaluation_id),
-        "dateStart": slot.start.isoformat().replace("+00:00", "Z"),
+        "dateStart": genesys_datetime(slot.start),
         "lengthInMinutes": slot.minutes,
         "attendeeIds": [a.agent_id],
         "conversationIds": list(plan.conversation_ids),

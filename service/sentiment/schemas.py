@@ -30,7 +30,16 @@ class EvaluateSentimentIn(Input):
     @field_validator("endedAt", mode="before")
     @classmethod
     def _empty_is_absent(cls, value: object) -> object:
-        return None if value == "" else value
+        # A before-validator hands pydantic a Python value, which strict mode would not parse
+        # from text: read the ISO 8601 text here ("" is absent, as a Genesys template sends it).
+        if value == "":
+            return None
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("must be an ISO 8601 date-time") from None
+        return value
 
     @field_validator("endedAt")
     @classmethod

@@ -45,6 +45,7 @@ def test_every_flow_lists_exactly_the_actions_it_calls() -> None:
     assert terraform.flow_actions(config) == {
         "triage-evaluation": ["triage-evaluation"],
         "score-transcript": ["score-transcript"],
+        "evaluate-sentiment": ["evaluate-sentiment"],
         "coach-step-by-step": [
             "normalize-score",
             "weakest-section",

@@ -13,6 +13,7 @@ from service.db import get_db
 from service.fakes.calendars import FakeCalendars
 from service.fakes.genesys import FakeGenesys
 from service.fakes.server import serving
+from service.genesys.formats import genesys_datetime
 from service.jobs import service as jobs
 from service.jobs.models import Job
 from service.sentiment import policies, slots
@@ -145,7 +146,7 @@ def test_an_overlap_refusal_moves_to_the_next_candidate(
     first = _first_computed_day(fake)
     fake.appointments["blocker"] = {
         "id": "blocker",
-        "dateStart": first.isoformat(),
+        "dateStart": genesys_datetime(first),
         "lengthInMinutes": 60,
         "attendees": [],
         "facilitator": {"id": manager},

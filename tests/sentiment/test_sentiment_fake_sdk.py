@@ -12,6 +12,7 @@ pytest.importorskip("PureCloudPlatformClientV2")
 
 from service.fakes.genesys import FakeGenesys
 from service.genesys.client import GenesysClient
+from service.genesys.formats import genesys_datetime
 from tests.genesys.conftest import make_settings
 from tests.genesys.test_genesys_sdk_models import check
 
@@ -49,8 +50,8 @@ def test_wfm_payloads_match_the_sdk(fake: FakeGenesys, gclient: GenesysClient) -
         "POST",
         f"{WFM}/businessunits/{bu}/agentschedules/search",
         json={
-            "startDate": start.isoformat(),
-            "endDate": (start + timedelta(days=2)).isoformat(),
+            "startDate": genesys_datetime(start),
+            "endDate": genesys_datetime(start + timedelta(days=2)),
             "userIds": [agent],
         },
     )
