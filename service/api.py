@@ -14,12 +14,19 @@ from functools import wraps
 from typing import Annotated, Any, TypeVar
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from service import boundary
 from service.errors import BadRequest, InvalidInput, UnsupportedMediaType, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _plausible(value: date) -> date:
+    reason = boundary.year_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
 
 
 class Input(BaseModel):
@@ -29,16 +36,13 @@ class Input(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    @model_validator(mode="after")
-    def _plausible_dates(self) -> Any:
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, date):  # datetime is a date too
-                    reason = boundary.year_problem(item)
-                    if reason:
-                        raise ValueError(f"{name} {reason}")
-        return self
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible_dates(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, date):  # datetime is a date too
+                _plausible(item)
+        return value
 
 
 def _date_text(value: str) -> str:
@@ -55,13 +59,6 @@ def _date_text(value: str) -> str:
 
 DateText = Annotated[str, AfterValidator(_date_text)]
 """A date or datetime kept as the text Genesys sent ("" allowed), validated at the boundary."""
-
-
-def _plausible(value: date) -> date:
-    reason = boundary.year_problem(value)
-    if reason:
-        raise ValueError(reason)
-    return value
 
 
 PlausibleDate = Annotated[date, AfterValidator(_plausible)]
@@ -115,11 +112,12 @@ def parse_json_body() -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}", code="bad_json") from exc
     problem = boundary.json_problem(doc)
-    if problem is not None and problem[1].startswith("nested"):
-        raise BadRequest(f"The request body is {problem[1]}.", code="bad_json")
+    if problem is not None and problem.too_deep:
+        raise BadRequest(f"The request body is {problem.reason}.", code="bad_json")
     if problem is not None:
         raise InvalidInput(
-            f"{problem[0]} {problem[1]}.", errors=[{"field": problem[0], "message": problem[1]}]
+            f"{problem.field} {problem.reason}.",
+            errors=[{"field": problem.field, "message": problem.reason}],
         )
     return doc
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 MAX_JSON_DEPTH = 64
 MIN_YEAR = 1970
@@ -32,6 +32,14 @@ def bad_text(value: str) -> str:
     return "contains a NUL character" if found.group() == "\x00" else "contains a lone surrogate"
 
 
+class JsonProblem(NamedTuple):
+    """Where a JSON document is unusable: the field path, why, and whether it is too deep."""
+
+    field: str
+    reason: str
+    too_deep: bool = False
+
+
 def _children(value: Any, path: str) -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         return [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
@@ -40,16 +48,16 @@ def _children(value: Any, path: str) -> list[tuple[str, Any]]:
     return []
 
 
-def _key_problem(value: Any, path: str) -> tuple[str, str] | None:
+def _key_problem(value: Any, path: str) -> JsonProblem | None:
     for key in value if isinstance(value, dict) else ():
         reason = bad_text(str(key))
         if reason:
-            return (path or "body", f"a key {reason}")
+            return JsonProblem(path or "body", f"a key {reason}")
     return None
 
 
-def json_problem(doc: Any) -> tuple[str, str] | None:
-    """The first (field path, reason) that makes a decoded JSON document unusable, or None.
+def json_problem(doc: Any) -> JsonProblem | None:
+    """The first problem that makes a decoded JSON document unusable, or None.
 
     Walks iteratively (no recursion), so any depth the decoder produced is safe to inspect.
     """
@@ -57,11 +65,11 @@ def json_problem(doc: Any) -> tuple[str, str] | None:
     while stack:
         path, value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            return (path or "body", f"nested deeper than {MAX_JSON_DEPTH} levels")
+            return JsonProblem(path or "body", f"nested deeper than {MAX_JSON_DEPTH} levels", True)
         if isinstance(value, str):
             reason = bad_text(value)
             if reason:
-                return (path or "body", reason)
+                return JsonProblem(path or "body", reason)
             continue
         key_problem = _key_problem(value, path)
         if key_problem:

@@ -9,6 +9,8 @@ from flask import Flask
 from pydantic import BaseModel
 
 from service.api import ROUTES, RouteSpec
+from service.auth import matrix
+from service.auth.rules import ROLES
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -57,6 +59,14 @@ def _query_params(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+def _roles(endpoint: str) -> dict[str, str]:
+    """The matrix row of an endpoint: ``yes`` or ``own`` per role that may call it."""
+    row = matrix.access(endpoint)
+    if row is None:
+        return {}
+    return {role: row.cell(role) for role in ROLES if row.cell(role) != "no"}
+
+
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     path, params = _path_params(spec.path)
     if spec.query is not None:
@@ -76,9 +86,15 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> tuple[str, dict[s
             "200": ok,
             "400": {"description": "Invalid input", "content": problem},
             "401": {"description": "Not authenticated", "content": problem},
+            "403": {
+                "description": "Refused by the authorization matrix or the org allow-list",
+                "content": problem,
+            },
         },
+        "x-roles": _roles(spec.endpoint),
     }
     if spec.body is not None:
+        op["responses"]["415"] = {"description": "The body is not JSON", "content": problem}
         op["requestBody"] = {
             "required": True,
             "content": {

@@ -194,3 +194,12 @@ def test_people_see_only_their_own_assignments(client, settings, auth, role):
     staff = client.get("/api/v1/assignments", headers=auth).get_json()["assignments"]
     other = next(a["id"] for a in staff if a["agentId"] == "u-other")
     assert client.get(f"/api/v1/assignments/{other}", headers=me).status_code == 404
+
+
+def test_openapi_lists_each_operations_roles(client):
+    spec = client.get("/api/v1/openapi.json", headers=basic_header()).get_json()
+    action = spec["paths"]["/data-actions/score-transcript"]["post"]
+    assert action["x-roles"] == {"integration": "yes"}
+    assert "403" in action["responses"] and "415" in action["responses"]
+    purge = spec["paths"]["/api/v1/jobs/purge"]["post"]["x-roles"]
+    assert purge == {"integration": "yes", "admin": "yes"}

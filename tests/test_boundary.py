@@ -270,3 +270,10 @@ def test_evaluation_events_are_strict(client, auth, over, status):
     event = {"id": "e1", "conversationId": "c1", "status": "FINISHED", **over}
     resp = client.post("/api/v1/events/genesys", json=event, headers=auth)
     assert resp.status_code == status, resp.get_data(as_text=True)
+
+
+def test_a_date_error_names_its_field(client, auth):
+    body = session_body(deadline="0001-01-01T00:00:00Z")
+    resp = client.post(f"{BASE}/sessions", json=body, headers=auth)
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"][0]["field"] == "deadline"
