@@ -26,6 +26,7 @@ from service.coaching.schemas import TargetOptions
 from service.db import utcnow
 from service.genesys.api import GenesysApi, GenesysError, GenesysNotFound
 from service.jobs.registry import PermanentFailure, RetryLater
+from service.limits.rules import retry_after_seconds
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -226,9 +227,10 @@ class LmsWebhookTarget:
 
 def _lms_result(resp: requests.Response) -> str:
     if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408:
-        retry_after = resp.headers.get("Retry-After", "")
-        delay = float(retry_after) if retry_after.isdigit() else None
-        raise RetryLater(f"LMS webhook answered {resp.status_code}", retry_after=delay)
+        raise RetryLater(
+            f"LMS webhook answered {resp.status_code}",
+            retry_after=retry_after_seconds(resp.headers),
+        )
     if resp.status_code >= 400:
         raise PermanentFailure(f"LMS webhook refused: {resp.status_code} {resp.text[:200]}")
     try:
