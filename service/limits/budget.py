@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -39,12 +40,17 @@ class EnginePool:
     ``connection()`` lends a psycopg 3 connection from the SQLAlchemy pool and, like
     psycopg_pool, commits on success and rolls back on error. Closing it leaves the engine
     alone (the app owns it).
+
+    With ``lock_key``, each transaction first waits for that advisory lock: the bucket takes
+    its table with ``LOCK ... NOWAIT`` and reports a busy table as a full window (up to a
+    whole window's wait), so bucket transactions of all processes queue here instead.
     """
 
     closed = False
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lock_key: int | None = None) -> None:
         self.engine = engine
+        self.lock_key = lock_key
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
@@ -54,6 +60,8 @@ class EnginePool:
         raw = self.engine.raw_connection()
         conn: Any = raw.driver_connection
         try:
+            if self.lock_key is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
             yield conn
             if conn.info.transaction_status == TransactionStatus.INERROR:
                 conn.rollback()  # e.g. the bucket's LOCK ... NOWAIT found the table busy
@@ -72,7 +80,8 @@ class EnginePool:
 def make_bucket(engine: Engine | None, table: str, rates: list[Rate]) -> AbstractBucket:
     """The bucket for ``engine``'s database: PostgreSQL, a SQLite file, or process memory."""
     if engine is not None and engine.dialect.name == "postgresql":
-        return PostgresBucket(EnginePool(engine), table, rates)
+        key = zlib.crc32(f"qmloop budget {table}".encode()) & 0x7FFFFFFF
+        return PostgresBucket(EnginePool(engine, key), table, rates)
     path = engine.url.database if engine is not None and engine.dialect.name == "sqlite" else None
     if path and path != ":memory:":
         return SQLiteBucket.init_from_file(

@@ -96,5 +96,5 @@ def budget_rates(requests_per_minute: int, burst: int = 0) -> list[tuple[int, in
     capacity = burst or max(1, requests_per_minute // 10)
     if capacity >= requests_per_minute:
         return [(requests_per_minute, 61_000)]
-    short_ms = max(1, round(60_000 * capacity / requests_per_minute))
+    short_ms = max(1, math.ceil(60_000 * capacity / requests_per_minute))
     return [(capacity, short_ms), (requests_per_minute, 61_000)]
