@@ -1,7 +1,8 @@
 """``GenesysClient``: the Platform API over HTTP with a cached token, a request budget and retries.
 
-One ``requests.Session`` (pooled) per client; one client per process (see ``extension.py``), so
-the budget is shared by every thread that calls Genesys through it.
+One ``requests.Session`` (pooled) per client; one client per process (see ``extension.py``).
+Given the app's database engine, the access token and the request budget are shared by every
+process on that database (``service.limits``); without one, by the threads of this process.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A budget is a sliding-window log kept by ``pyrate-limiter`` in a table of its own: its
 ``PostgresBucket`` on PostgreSQL (over our SQLAlchemy engine's psycopg 3 connections) and its
-``SQLiteBucket`` with a file lock on a SQLite file, so every web and worker process that uses
-the same database and the same budget name draws from one budget. Without a shared database
+``SQLiteBucket`` with a file lock in a companion file beside a SQLite database (see
+``store.py``), so every web and worker process that uses the same database and the same
+budget name draws from one budget. Without a shared database
 (an in-memory SQLite, a client built without an app) the budget lives in the process.
 """
 
@@ -28,6 +29,8 @@ from pyrate_limiter import (
     WallClock,
 )
 from sqlalchemy.engine import Engine
+
+from service.limits.store import companion_path, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +100,14 @@ class WallClockPostgresBucket(PostgresBucket):
 
 
 def make_bucket(engine: Engine | None, table: str, rates: list[Rate]) -> AbstractBucket:
-    """The bucket for ``engine``'s database: PostgreSQL, a SQLite file, or process memory."""
+    """The bucket for ``engine``'s database: PostgreSQL, a SQLite file's companion, or memory."""
     if engine is not None and engine.dialect.name == "postgresql":
         key = zlib.crc32(f"qmloop budget {table}".encode()) & 0x7FFFFFFF
         return WallClockPostgresBucket(EnginePool(engine, key), table, rates)
-    path = engine.url.database if engine is not None and engine.dialect.name == "sqlite" else None
-    if path and path != ":memory:":
+    path = sqlite_file(engine)
+    if path is not None:  # the companion file: see service/limits/store.py
         return SQLiteBucket.init_from_file(
-            rates, table=f"ratelimit_{table}", db_path=path, use_file_lock=True
+            rates, table=f"ratelimit_{table}", db_path=companion_path(path), use_file_lock=True
         )
     return InMemoryBucket(rates)
 

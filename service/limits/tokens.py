@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.db import utcnow
 from service.limits.models import SharedToken
+from service.limits.store import limits_engine
 
 
 def credential_key(login_url: str, client_id: str) -> str:
@@ -50,10 +51,18 @@ class TokenStore:
     """
 
     def __init__(self, engine: Engine, key: str, secret: str, owner: str | None = None) -> None:
-        self.engine = engine
+        self._app_engine = engine
+        self._engine: Engine | None = None
         self.key = key
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._fernet = _fernet(secret)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the store (resolved on first use: see ``service.limits.store``)."""
+        if self._engine is None:
+            self._engine = limits_engine(self._app_engine)
+        return self._engine
 
     def read(self) -> StoredToken | None:
         """The stored token while it is fresh enough to use, else None."""

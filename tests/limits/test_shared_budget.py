@@ -1,5 +1,7 @@
 """One Genesys token and one request budget for every process on one database.
 
+(On SQLite they live in the database's companion file, ``<database>-limits``.)
+
 Each test runs on SQLite (a file) and PostgreSQL. "Two processes" are two apps (each with its
 own engine, pool and client, as two gunicorn or worker processes have) and, once, a real
 second Python process.
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from service import create_app
 from service.db import get_db
@@ -149,7 +152,9 @@ def test_two_apps_count_their_genesys_calls_in_one_budget(
 
 
 def _row(app: Flask) -> SharedToken:
-    with get_db(app).session_scope() as s:
+    store = _client(app)._tokens
+    assert store is not None
+    with Session(store.engine) as s:
         row = s.scalars(select(SharedToken)).one()
         s.expunge(row)
     return row
@@ -216,3 +221,18 @@ def test_an_expired_shared_token_is_replaced(two_apps: list[Flask], fake: FakeGe
     b.get_user(agents[1])  # the stored token is past its refresh time: b fetches
     assert fake.calls_to("/oauth/token") == 2
     assert fake.calls_to("/api/v2/users/*") == 2  # never sent with an expired token
+
+
+def test_a_genesys_call_inside_a_job_transaction_does_not_wait_on_itself(
+    two_apps: list[Flask], fake: FakeGenesys
+) -> None:
+    """SQLite: a job holds the write lock for its whole transaction; the limits must not."""
+    app = two_apps[0]
+    client = _client(app)
+    started = time.monotonic()
+    with get_db(app).session_scope() as s:
+        s.add(SharedToken(key="x" * 64, ciphertext="", fetches=0))  # this transaction writes
+        s.flush()
+        client.get_user(_agents(fake)[0])  # token fetch and budget write from inside it
+    assert time.monotonic() - started < 5.0
+    assert fake.calls_to("/oauth/token") == 1
