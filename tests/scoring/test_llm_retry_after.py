@@ -94,7 +94,7 @@ def test_wait_beyond_the_inline_cap_is_handed_back_not_slept(
 ) -> None:
     slept: list[float] = []
     fake_llm.script(mode.replace("{date}", _http_date(120)))
-    before = len(fake_llm.bodies)
+    before = fake_llm.state.requests
     chat = _chat(fake_llm, slept, inline_wait_max=30.0)
     with pytest.raises(LlmUnavailable) as err:
         chat.complete_json(
@@ -104,7 +104,7 @@ def test_wait_beyond_the_inline_cap_is_handed_back_not_slept(
             max_tokens=64,
         )
     assert slept == []  # no worker held
-    assert len(fake_llm.bodies) - before == 1  # no early retry either
+    assert fake_llm.state.requests - before == 1  # no early retry either
     assert err.value.throttled and err.value.retry_after is not None
     assert 118.5 <= err.value.retry_after <= 120.0
 
