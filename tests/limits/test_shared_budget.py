@@ -236,3 +236,25 @@ def test_a_genesys_call_inside_a_job_transaction_does_not_wait_on_itself(
         client.get_user(_agents(fake)[0])  # token fetch and budget write from inside it
     assert time.monotonic() - started < 5.0
     assert fake.calls_to("/oauth/token") == 1
+
+
+def test_the_llm_budget_is_one_for_every_process(database_url: str) -> None:
+    from service.llm.budget import TOKEN_UNIT, SharedMinuteBudget
+
+    name = "llm" + uuid.uuid4().hex[:12]
+    engines = [create_engine(database_url) for _ in range(2)]
+    a, b = (SharedMinuteBudget(name, 100, 100 * TOKEN_UNIT, e) for e in engines)
+    try:
+        a.acquire(250)  # 3 units of 100 tokens (rounded up)
+        b.acquire(1)  # 1 unit
+        assert a.requests and b.requests and a.tokens and b.tokens
+        assert b.requests._get_limiter().buckets()[0].count() == 2  # both processes' requests
+        assert b.tokens._get_limiter().buckets()[0].count() == 4
+        assert a.tokens.shared and b.requests.shared
+    finally:
+        for budget in (a, b):
+            for part in (budget.requests, budget.tokens):
+                if part is not None:
+                    part.close()
+        for e in engines:
+            e.dispose()
