@@ -2,17 +2,20 @@
 Genesys with its per-token request budget on.
 
     python benchmarks/bench_month_end.py [--events 2000] [--agents 150] [--rpm 3000]
-                                         [--workers 8] [--db postgresql|sqlite]
+                                         [--workers 8] [--processes 1] [--db postgresql|sqlite]
 
 Events are POSTed to ``/api/v1/events/genesys`` over HTTP (10 % of them delivered twice), then
-``--workers`` threads drain the queue the way worker processes would (triage: fetch the
-evaluation, its form and agent; delivery: a Genesys learning assignment). Reports:
+``--processes`` worker processes with ``--workers`` threads each drain the queue (triage: fetch
+the evaluation, its form and agent; delivery: a Genesys learning assignment). Every process has
+its own app and Genesys client; they share one access token and one request budget through the
+database, while the fake answers 429 past ``--rpm`` per token. Reports:
 
 - Genesys calls per evaluation, for triage alone and in total (target: at most 2 on average for
   triage, by caching forms and users);
 - total time against the budget's lower bound, calls / (rpm / 60) (target: within 15 %);
 - lost evaluations (no finished triage job) and duplicated assignments (learning assignments
-  in Genesys beyond one per coached evaluation); target 0 and 0.
+  in Genesys beyond one per coached evaluation); target 0 and 0;
+- 429s the fake answered and tokens fetched, over every process (targets 0 and 1).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import logging
+import multiprocessing as mp
 import secrets
 import sys
 import threading
@@ -129,6 +133,49 @@ def drain_with_workers(app: Any, settings: Settings, workers: int) -> float:
     return time.monotonic() - start
 
 
+def _worker_process(config: dict[str, Any], workers: int, ready: Any, go: Any, out: Any) -> None:
+    """One worker process: its own app and Genesys client; drain, then report its counters."""
+    logging.getLogger("service").setLevel(logging.ERROR)
+    logging.getLogger("qmloop").setLevel(logging.ERROR)
+    settings = Settings(**config)
+    app = create_app(settings)
+    ready.put(True)
+    go.wait()
+    seconds = drain_with_workers(app, settings, workers)
+    stats = app.extensions["genesys"].stats()
+    stats.pop("paths", None)
+    get_db(app).dispose()
+    out.put((seconds, stats))
+
+
+def drain_with_processes(
+    config: dict[str, Any], processes: int, workers: int
+) -> tuple[float, dict[str, Any]]:
+    """Drain with ``processes`` worker processes; returns (seconds, summed client counters)."""
+    ctx = mp.get_context("spawn")  # a clean interpreter each, like separate ``qmloop worker``s
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(target=_worker_process, args=(config, workers, ready, go, out))
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=120)
+    start = time.monotonic()
+    go.set()
+    results = [out.get() for _ in procs]
+    seconds = time.monotonic() - start
+    for p in procs:
+        p.join()
+    totals: dict[str, Any] = {}
+    for _, stats in results:
+        for key, value in stats.items():
+            if isinstance(value, int | float):
+                totals[key] = totals.get(key, 0) + value
+    return seconds, totals
+
+
 def tally(app: Any, fake: FakeGenesys, evaluations: list[dict[str, Any]]) -> dict[str, Any]:
     """Lost evaluations, duplicated assignments and call counts."""
     from sqlalchemy import select
@@ -164,7 +211,6 @@ def tally(app: Any, fake: FakeGenesys, evaluations: list[dict[str, Any]]) -> dic
         "genesys_calls_triage": triage_calls,
         "calls_per_evaluation_triage": triage_calls / len(evaluations),
         "calls_per_evaluation_total": sum(fake.calls.values()) / len(evaluations),
-        "client": {k: v for k, v in app.extensions["genesys"].stats().items() if k != "paths"},
     }
 
 
@@ -177,7 +223,10 @@ def main() -> None:
     parser.add_argument(
         "--rpm", type=int, default=3000, help="Genesys budget per token (fake and client)"
     )
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=8, help="threads per worker process")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="worker processes sharing one budget"
+    )
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -186,21 +235,22 @@ def main() -> None:
     fake = FakeGenesys(seed=1).start()
     evaluations = build_org(fake, args.events, args.agents)
     with database(args.db) as url:
-        settings = Settings(
-            database_url=url,
-            client_id="bench",
-            client_secret=secrets.token_urlsafe(16),
-            secret_key="bench",
-            genesys_api_host=fake.url,
-            genesys_client_id=fake.client_id,
-            genesys_client_secret=fake.client_secret,
-            genesys_requests_per_minute=args.rpm,
-            genesys_max_retries=8,
-            job_backoff_seconds="1,2,5,10",
-            log_level="WARNING",
-            log_json=False,
-            db_pool_size=args.workers + 8,
-        )
+        config: dict[str, Any] = {
+            "database_url": url,
+            "client_id": "bench",
+            "client_secret": secrets.token_urlsafe(16),
+            "secret_key": "bench",
+            "genesys_api_host": fake.url,
+            "genesys_client_id": fake.client_id,
+            "genesys_client_secret": fake.client_secret,
+            "genesys_requests_per_minute": args.rpm,
+            "genesys_max_retries": 8,
+            "job_backoff_seconds": "1,2,5,10",
+            "log_level": "WARNING",
+            "log_json": False,
+            "db_pool_size": args.workers + 8,
+        }
+        settings = Settings(**config)
         app = create_app(settings)
         with get_db(app).session_scope() as s:
             policies.load_file(s, text=policy_yaml(fake), replace=True)
@@ -212,9 +262,17 @@ def main() -> None:
         )
         ingest = time.monotonic() - t0
         fake.calls.clear()
-        seconds = drain_with_workers(app, settings, args.workers)
+        if args.processes > 1:
+            seconds, client = drain_with_processes(config, args.processes, args.workers)
+        else:
+            seconds = drain_with_workers(app, settings, args.workers)
+            client = {k: v for k, v in app.extensions["genesys"].stats().items() if k != "paths"}
         server.stop()
         result = tally(app, fake, evaluations)
+        result["processes x threads"] = f"{args.processes} x {args.workers}"
+        result["429s from the fake"] = client.get("throttled_429", 0)
+        result["tokens fetched (all processes)"] = fake.calls_to("/oauth/token")
+        result["client"] = client
         get_db(app).dispose()
     fake.stop()
     bound = result["genesys_calls_total"] / (args.rpm / 60)

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     genesys_backoff_base_seconds: float = Field(default=0.5, ge=0)
     genesys_backoff_max_seconds: float = Field(default=30.0, ge=0)
     genesys_cache_ttl_seconds: int = Field(default=300, ge=0)
+    # The longest a Retry-After (Genesys or the LLM) is waited out in-process; a longer wait
+    # sends the job back to the queue for that time instead of holding a worker.
+    retry_after_inline_max_seconds: float = Field(default=30.0, ge=0, le=3600)
     genesys_service_user_id: str = ""
 
     # LLM scoring.

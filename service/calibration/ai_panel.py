@@ -68,9 +68,10 @@ def _score(ctx: JobContext, sess: CalibrationSession, conversation_id: str) -> S
     card = load_scorecard(f"genesys:{sess.form_id}", api)
     cfg = engine.EngineConfig.from_settings(ctx.settings)
     result = engine.score(transcript, card, ctx.app.extensions.get("llm"), cfg)
-    if result.retryable and not last_attempt(ctx):
-        # The runner rolls this attempt back; the next one starts clean.
-        raise RetryLater("the LLM is unavailable")
+    if result.retryable and (result.throttled or not last_attempt(ctx)):
+        # The runner rolls this attempt back; the next one starts clean. A throttle defers
+        # the job to the time the server asked for and does not spend an attempt.
+        raise RetryLater("the LLM is unavailable", result.retry_after, throttled=result.throttled)
     return result
 
 

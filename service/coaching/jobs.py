@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from service.coaching import rules, service, triage, withdraw
 from service.coaching.models import ArchiveTask, CoachingAssignment
@@ -70,6 +71,19 @@ def run_assign(ctx: JobContext) -> dict[str, Any]:
     return dict(vars(result))
 
 
+def _one_delivery_per_agent(session: Session, agent_id: str) -> None:
+    """Hold the agent's delivery lock until this job commits.
+
+    Targets look up before they create (one open learning assignment per agent and module),
+    so two deliveries for one agent in different processes could both find nothing and both
+    create. On PostgreSQL a transaction-scoped advisory lock queues them; SQLite's
+    BEGIN IMMEDIATE already runs one writing job at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"qmloop coaching.deliver {agent_id}"
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 @job_handler("coaching.deliver")
 def run_deliver(ctx: JobContext) -> dict[str, Any]:
     """Deliver a committed assignment to its target (each target is idempotent)."""
@@ -78,6 +92,7 @@ def run_deliver(ctx: JobContext) -> dict[str, Any]:
         raise PermanentFailure("assignment not found")
     if a.delivery_state in ("delivered", "local") or a.status == "cancelled":
         return {"state": a.delivery_state, "externalId": a.external_id}
+    _one_delivery_per_agent(ctx.session, a.agent_id)
     target_ctx = TargetContext(
         ctx.settings,
         genesys_of(ctx.app),

@@ -33,6 +33,7 @@ from service.genesys.formats import (
     genesys_interval,
 )
 from service.jobs.registry import PermanentFailure, RetryLater
+from service.limits.rules import retry_after_seconds
 from service.logs import redact_url
 from service.settings import Settings
 
@@ -318,9 +319,10 @@ def _lms_result(resp: requests.Response) -> str:
             "set QM_LMS_WEBHOOK_URL to the final URL"
         )
     if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408:
-        retry_after = resp.headers.get("Retry-After", "")
-        delay = float(retry_after) if retry_after.isdigit() else None
-        raise RetryLater(f"LMS webhook answered {resp.status_code}", retry_after=delay)
+        raise RetryLater(
+            f"LMS webhook answered {resp.status_code}",
+            retry_after=retry_after_seconds(resp.headers),
+        )
     if resp.status_code >= 400:
         raise PermanentFailure(f"LMS webhook refused: {resp.status_code} {resp.text[:200]}")
     try:

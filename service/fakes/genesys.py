@@ -225,7 +225,8 @@ def _before() -> Response | None:
     if decision.status:
         headers = {}
         if decision.retry_after is not None:
-            headers["Retry-After"] = _fmt(decision.retry_after)
+            value = decision.retry_after
+            headers["Retry-After"] = value if isinstance(value, str) else _fmt(value)
         raise FakeError(decision.status, "fault.injected", "Injected fault", headers)
     if path.startswith("/api/"):
         token = _bearer()

@@ -20,7 +20,7 @@ class _Rule:
     pattern: str
     remaining: int
     status: int = 503
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # seconds, or a header value sent as is
     delay: float = 0.0
 
 
@@ -31,7 +31,7 @@ class Decision:
     drop: bool = False
     delay: float = 0.0
     status: int = 0
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # seconds, or a header value sent as is
 
 
 @dataclass
@@ -50,9 +50,16 @@ class Faults:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(
-        self, n: int, status: int = 503, pattern: str = "/api/*", retry_after: float | None = None
+        self,
+        n: int,
+        status: int = 503,
+        pattern: str = "/api/*",
+        retry_after: float | str | None = None,
     ) -> None:
-        """Answer the next ``n`` matching requests with ``status`` (429 may carry Retry-After)."""
+        """Answer the next ``n`` matching requests with ``status`` and an optional Retry-After.
+
+        ``retry_after`` is seconds, or a string sent verbatim (an HTTP date, garbage).
+        """
         with self._lock:
             self.fail_rules.append(_Rule(pattern, n, status, retry_after))
 

@@ -8,7 +8,9 @@ Fault modes, chosen per request (header ``X-Fake-Mode``), from a script of upcom
 (``POST /_fake/script {"modes": [...]}``) or as the default (``POST /_fake/mode``):
 ``invalid_json``, ``wrong_keys``, ``string_ints``, ``hallucinate``, ``negative_turn``,
 ``empty_quote`` (bounds the schema no longer carries), ``refusal``, ``text_refusal``,
-``truncate``, ``content_filter``, ``rate_limit[:retry_after]``, ``server_error``,
+``truncate``, ``content_filter``, ``rate_limit[:retry_after]`` (seconds or an HTTP date),
+``rate_limit_ms:<millis>[:<retry_after>]`` (``retry-after-ms``, and ``Retry-After`` too when
+given, as Azure sends both), ``server_error``,
 ``slow[:seconds]``, ``no_json_schema`` (400 on json_schema, like servers without it), ``html``
 (a 200 with a proxy's HTML page).
 """
@@ -235,6 +237,12 @@ def _transport_fault(name: str, arg: str, body: dict[str, Any]) -> Response | No
     """Faults answered before any content: 429, 5xx, an HTML page, a 400 on json_schema."""
     if name == "rate_limit":
         return _error(429, "rate limited", {"Retry-After": arg or "1"})
+    if name == "rate_limit_ms":
+        millis, _, seconds = arg.partition(":")
+        headers = {"retry-after-ms": millis}
+        if seconds:
+            headers["Retry-After"] = seconds
+        return _error(429, "rate limited", headers)
     if name == "server_error":
         return _error(500, "the fake had a bad day")
     if name == "html":

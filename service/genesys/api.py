@@ -33,13 +33,21 @@ class GenesysNotFound(NotFound):
 
 
 class GenesysUnavailable(UpstreamUnavailable):
-    """Genesys kept failing (5xx, timeouts, 429s) after every retry; try again later."""
+    """Genesys kept failing (5xx, timeouts, 429s) after every retry; try again later.
+
+    ``retry_after`` is the seconds to wait before trying again; ``throttled`` is True when
+    Genesys itself asked for a wait longer than the client sleeps in-process (a job is then
+    deferred until that time without spending an attempt).
+    """
 
     code = "genesys_unavailable"
 
-    def __init__(self, detail: str = "", *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, detail: str = "", *, retry_after: float | None = None, throttled: bool = False
+    ) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class GenesysApi(Protocol):

@@ -1,7 +1,8 @@
 """``GenesysClient``: the Platform API over HTTP with a cached token, a request budget and retries.
 
-One ``requests.Session`` (pooled) per client; one client per process (see ``extension.py``), so
-the budget is shared by every thread that calls Genesys through it.
+One ``requests.Session`` (pooled) per client; one client per process (see ``extension.py``).
+Given the app's database engine, the access token and the request budget are shared by every
+process on that database (``service.limits``); without one, by the threads of this process.
 """
 
 from __future__ import annotations
@@ -16,19 +17,24 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from urllib3.exceptions import NewConnectionError
 
+from service.db import utcnow
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable, Json
 from service.genesys.budget import TokenBucket
 from service.genesys.cache import TtlCache
 from service.genesys.rules import (
     backoff_delay,
-    parse_retry_after,
     path_template,
     replay_safe,
     token_refresh_margin,
 )
 from service.genesys.stats import ClientStats
+from service.limits.budget import SharedBudget
+from service.limits.rules import budget_rates, retry_after_seconds
+from service.limits.tokens import StoredToken, TokenStore, credential_key, shared_token
 from service.settings import Settings
 
 log = logging.getLogger("qmloop.genesys")
@@ -76,6 +82,7 @@ class GenesysClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.base_url = settings.genesys_base_url.rstrip("/")
         self.login_url = settings.genesys_login_url.rstrip("/")
@@ -85,6 +92,7 @@ class GenesysClient:
         self.max_retries = settings.genesys_max_retries
         self.backoff_base = settings.genesys_backoff_base_seconds
         self.backoff_max = settings.genesys_backoff_max_seconds
+        self.inline_wait_max = settings.retry_after_inline_max_seconds
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.session = requests.Session()
@@ -93,9 +101,18 @@ class GenesysClient:
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.budget = TokenBucket(
-            settings.genesys_requests_per_minute, settings.genesys_request_burst, sleep=sleep
-        )
+        self.budget: TokenBucket | SharedBudget
+        self._tokens: TokenStore | None = None
+        if engine is None:  # no database to share through: this process's own budget
+            self.budget = TokenBucket(
+                settings.genesys_requests_per_minute, settings.genesys_request_burst, sleep=sleep
+            )
+        else:
+            key = credential_key(self.login_url, self._client_id)
+            rpm, burst = settings.genesys_requests_per_minute, settings.genesys_request_burst
+            rates = budget_rates(rpm, burst)
+            self.budget = SharedBudget(f"genesys_{key[:16]}", rates, engine, sleep=sleep)
+            self._tokens = TokenStore(engine, key, self._client_secret.get_secret_value())
         self._token: str | None = None
         self._token_deadline = 0.0
         self._token_lock = threading.Lock()
@@ -118,16 +135,45 @@ class GenesysClient:
         self._access_token()
 
     def _access_token(self, stale: str | None = None) -> str:
-        """A valid token; fetched once for all threads; ``stale`` forces a refresh past it."""
+        """A valid token; fetched once for all threads (and, with a database, all processes).
+
+        ``stale`` is a token Genesys refused: a refresh goes past it.
+        """
         with self._token_lock:
             fresh = self._token and self._token != stale and time.monotonic() < self._token_deadline
-            if not fresh:
-                self._token = self._fetch_token()
-            assert self._token is not None
-            return self._token
+            if fresh:
+                assert self._token is not None
+                return self._token
+            shared = self._shared_token(stale) if self._tokens is not None else None
+            if shared is None:
+                token, lifetime = self._fetch_token()
+                deadline = lifetime - token_refresh_margin(lifetime)
+            else:
+                token, deadline = shared.value, (shared.refresh_after - utcnow()).total_seconds()
+            self._token, self._token_deadline = token, time.monotonic() + deadline
+            return token
 
-    def _fetch_token(self) -> str:
-        """POST /oauth/token with the client credentials (retried like any other call)."""
+    def _shared_token(self, stale: str | None) -> StoredToken | None:
+        """The token every process shares, or None when the database cannot hold it."""
+        assert self._tokens is not None
+        try:
+            return shared_token(
+                self._tokens,
+                self._fetch_token,
+                token_refresh_margin,
+                stale=stale,
+                lease_seconds=self.timeout * (self.max_retries + 1) + 5,
+                sleep=self._sleep,
+            )
+        except SQLAlchemyError as exc:  # e.g. not migrated yet: this process fetches its own
+            log.warning(
+                "shared Genesys token unavailable; using one for this process",
+                extra={"error": type(exc).__name__},
+            )
+            return None
+
+    def _fetch_token(self) -> tuple[str, float]:
+        """POST /oauth/token with the client credentials; (token, lifetime in seconds)."""
         body = self._send(
             "POST",
             self.login_url + "/oauth/token",
@@ -137,9 +183,7 @@ class GenesysClient:
             auth=(self._client_id, self._client_secret.get_secret_value()),
         )
         self._stats.add("token_fetches")
-        expires_in = float(body.get("expires_in") or 86400)
-        self._token_deadline = time.monotonic() + expires_in - token_refresh_margin(expires_in)
-        return str(body["access_token"])
+        return str(body["access_token"]), float(body.get("expires_in") or 86400)
 
     def request(
         self,
@@ -258,15 +302,24 @@ class GenesysClient:
         """Map a response to a value, a retry or an error."""
         status = resp.status_code
         correlation = next((resp.headers[h] for h in _CORRELATION_HEADERS if h in resp.headers), "")
+        wait = retry_after_seconds(resp.headers) if status == 429 or status >= 500 else None
+        if wait is not None and wait > self.inline_wait_max:
+            # Longer than a worker should sleep: the caller (a job) comes back at that time.
+            self._stats.add("throttled_429" if status == 429 else "unavailable")
+            raise GenesysUnavailable(
+                f"Genesys {template} answered {status} and asked to wait {wait:.0f} s",
+                retry_after=wait,
+                throttled=True,
+            )
         if status == 429:
             self._stats.add("throttled_429")
-            wait = parse_retry_after(resp.headers.get("Retry-After"))
             delay = self._backoff(attempt) if wait is None else wait
             # The limit is per token: hold the other threads too instead of collecting more 429s.
             self.budget.pause(delay)
             raise _Retry("throttled", delay, status, correlation)
         if status >= 500:
-            raise _Retry("server error", self._backoff(attempt), status, correlation)
+            delay = self._backoff(attempt) if wait is None else wait
+            raise _Retry("server error", delay, status, correlation)
         if 300 <= status < 400:
             raise GenesysError(
                 f"Genesys {template} answered {status} (a redirect); redirects are not followed: "

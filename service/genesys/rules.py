@@ -1,11 +1,21 @@
-"""Pure decisions of the Genesys client: path templates, backoff delays, Retry-After parsing."""
+"""Pure decisions of the Genesys client: path templates, backoff delays, budget shape."""
 
 from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+
+# One Retry-After parser for every client (see service/limits/rules.py).
+from service.limits.rules import parse_retry_after
+
+__all__ = [
+    "backoff_delay",
+    "budget_shape",
+    "parse_retry_after",
+    "path_template",
+    "replay_safe",
+    "token_refresh_margin",
+]
 
 # Platform API route words are lower-case letters (plus the version, "v2"); anything else is an id.
 _ROUTE_WORD = re.compile(r"^(?:[a-z]+|v\d+)$")
@@ -22,24 +32,6 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
     """Full-jitter exponential backoff: uniform(0, min(cap, base * 2**attempt)), attempt from 0."""
     ceiling = min(cap, base * (2 ** min(attempt, 30)))
     return (rng or random).uniform(0, ceiling)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def token_refresh_margin(expires_in: float) -> float:

@@ -31,11 +31,19 @@ HANDLERS: dict[str, Handler] = {}
 
 
 class RetryLater(Exception):
-    """Raise from a handler to try again later (for example after a 429's Retry-After)."""
+    """Raise from a handler to try again later (for example after a 429's Retry-After).
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    ``retry_after`` (seconds) is the earliest next attempt. ``throttled=True`` says an
+    upstream asked for that wait (a rate limit, not a failure): the job is deferred to then
+    without spending an attempt.
+    """
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, throttled: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class PermanentFailure(Exception):

@@ -32,6 +32,23 @@ def next_run_at(now: datetime, delay: float, retry_after: float | None) -> datet
     return now + timedelta(seconds=wait)
 
 
+def deferral_seconds(exc: BaseException | None) -> float | None:
+    """The wait an upstream asked for when ``exc`` (or what caused it) is a throttle, else None.
+
+    A throttle is any exception in the ``__cause__``/``__context__`` chain with
+    ``throttled=True`` and a ``retry_after`` in seconds (``RetryLater``, ``GenesysUnavailable``,
+    ``LlmUnavailable``), so a handler that wraps the client's error keeps the deferral.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        wait = getattr(exc, "retry_after", None)
+        if getattr(exc, "throttled", False) and wait is not None:
+            return max(0.0, float(wait))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def truncate_error(text: str, limit: int = 4000) -> str:
     """Keep stored error text bounded."""
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -82,9 +82,24 @@ def claim(
     return job
 
 
+def _defer(job: Job, wait: float, exc: BaseException) -> None:
+    """Back to the queue for ``wait`` seconds, giving the attempt back (a throttle is no fault)."""
+    job.attempts = max(job.attempts - 1, 0)
+    job.state = "queued"
+    job.last_error = rules.truncate_error(f"deferred {wait:.0f} s: {type(exc).__name__}: {exc}")
+    job.locked_by = None
+    job.locked_until = None
+    job.run_at = utcnow() + timedelta(seconds=wait)
+    log.info("job deferred", extra={"job_id": job.id, "kind": job.kind, "delay_s": round(wait)})
+
+
 def _record_failure(session: Session, job_id: str, settings: Settings, exc: BaseException) -> None:
     job = session.get(Job, job_id)
     if job is None:
+        return
+    wait = rules.deferral_seconds(exc)
+    if wait is not None and job.kind in HANDLERS:
+        _defer(job, wait, exc)
         return
     permanent = isinstance(exc, PermanentFailure) or job.kind not in HANDLERS
     retry_after = exc.retry_after if isinstance(exc, RetryLater) else None

@@ -1,4 +1,4 @@
-"""A per-minute request and token budget shared by every thread of a process."""
+"""Per-minute request and token budgets: in one process, or shared through the database."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from service.limits.budget import SharedBudget
 
 
 class MinuteBudget:
@@ -70,3 +74,44 @@ class MinuteBudget:
                 if spent == estimated:
                     self._events[i] = (at, actual)
                     return
+
+
+# The token budget is kept in units of this many tokens (the database bucket stores one row
+# per unit, so a 4,000-token request is 40 rows, not 4,000).
+TOKEN_UNIT = 100
+
+
+class SharedMinuteBudget:
+    """``MinuteBudget``'s contract over ``SharedBudget``: one budget for every process.
+
+    Requests and tokens (in ``TOKEN_UNIT`` units, rounded up) each get a sliding 60-second
+    window in the database the engine points at; 0 switches either off. The token estimate is
+    charged and not refunded (``settle`` is a no-op): estimates are upper bounds, so the
+    budget errs on the slow side.
+    """
+
+    def __init__(
+        self, name: str, requests_per_minute: int, tokens_per_minute: int, engine: Engine | None
+    ) -> None:
+        self.rpm = requests_per_minute
+        self.tpm = tokens_per_minute
+        self.requests = (
+            SharedBudget(f"{name}_req", [(requests_per_minute, 60_000)], engine)
+            if requests_per_minute
+            else None
+        )
+        units = -(-tokens_per_minute // TOKEN_UNIT)
+        self.tokens = (
+            SharedBudget(f"{name}_tok", [(units, 60_000)], engine) if tokens_per_minute else None
+        )
+
+    def acquire(self, tokens: int) -> int:
+        """Block until a request of ``tokens`` fits in both budgets; returns ``tokens``."""
+        if self.requests is not None:
+            self.requests.acquire()
+        if self.tokens is not None:
+            self.tokens.acquire(-(-max(tokens, 1) // TOKEN_UNIT))
+        return tokens
+
+    def settle(self, estimated: int, actual: int) -> None:
+        """Nothing to do: the estimate stays charged (see the class docstring)."""

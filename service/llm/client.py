@@ -8,6 +8,7 @@ silent default.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -18,8 +19,10 @@ from typing import Any, Protocol
 
 import openai
 from openai.types.chat import ChatCompletion
+from sqlalchemy.engine import Engine
 
-from service.llm.budget import MinuteBudget
+from service.limits.rules import retry_after_seconds
+from service.llm.budget import MinuteBudget, SharedMinuteBudget
 from service.llm.strict import record_fallback
 from service.settings import Settings
 
@@ -75,9 +78,14 @@ class LlmUnavailable(LlmError):
 
     kind = "unavailable"
 
-    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, detail: str, *, retry_after: float | None = None, throttled: bool = False
+    ) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+        # True when the server asked for a wait longer than we sleep in-process: a job is
+        # deferred until then without spending an attempt.
+        self.throttled = throttled
 
 
 class ChatModel(Protocol):
@@ -91,11 +99,8 @@ class ChatModel(Protocol):
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
-    try:
-        value = exc.response.headers.get("retry-after")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    """The wait the server asked for (``retry-after-ms``, ``Retry-After`` seconds or date)."""
+    return retry_after_seconds(exc.response.headers)
 
 
 def estimate_tokens(messages: list[dict[str, str]]) -> int:
@@ -116,7 +121,8 @@ class OpenAIChat:
         max_retries: int = 4,
         backoff_base: float = 1.0,
         backoff_max: float = 30.0,
-        budget: MinuteBudget | None = None,
+        budget: MinuteBudget | SharedMinuteBudget | None = None,
+        inline_wait_max: float = 30.0,
         response_format: str = "auto",
         sleep: Callable[[float], None] = time.sleep,
         default_headers: dict[str, str] | None = None,
@@ -126,6 +132,7 @@ class OpenAIChat:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.budget = budget
+        self.inline_wait_max = inline_wait_max
         self.mode = "json_schema" if response_format == "auto" else response_format
         self._fallback_allowed = response_format == "auto"
         self._sleep = sleep
@@ -140,8 +147,14 @@ class OpenAIChat:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> OpenAIChat:
-        """Build from ``QM_LLM_*``; raises ``LlmRejected`` when not configured."""
+    def from_settings(
+        cls, settings: Settings, engine: Engine | None = None, **overrides: Any
+    ) -> OpenAIChat:
+        """Build from ``QM_LLM_*``; raises ``LlmRejected`` when not configured.
+
+        With ``engine`` the request and token budgets are shared by every process on that
+        database (one budget per endpoint and model).
+        """
         if not settings.llm_base_url or not settings.llm_model:
             raise LlmRejected("QM_LLM_BASE_URL and QM_LLM_MODEL must be set")
         args: dict[str, Any] = {
@@ -152,9 +165,16 @@ class OpenAIChat:
             "max_retries": settings.llm_max_retries,
             "backoff_base": settings.llm_backoff_base_seconds,
             "backoff_max": settings.llm_backoff_max_seconds,
-            "budget": MinuteBudget(
-                settings.llm_requests_per_minute, settings.llm_tokens_per_minute
+            "budget": SharedMinuteBudget(
+                "llm_"
+                + hashlib.sha256(
+                    f"{settings.llm_base_url}\n{settings.llm_model}".encode()
+                ).hexdigest()[:16],
+                settings.llm_requests_per_minute,
+                settings.llm_tokens_per_minute,
+                engine,
             ),
+            "inline_wait_max": settings.retry_after_inline_max_seconds,
             "response_format": settings.llm_response_format,
         }
         args.update(overrides)
@@ -197,6 +217,7 @@ class OpenAIChat:
                     continue
                 raise LlmRejected(f"the LLM server rejected the request: {exc}") from exc
             except (openai.RateLimitError, openai.InternalServerError) as exc:
+                self._defer_if_long(exc)
                 delay = self._delay(attempt, _retry_after(exc))
                 error: Exception = exc
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
@@ -208,6 +229,7 @@ class OpenAIChat:
                     raise LlmRejected(
                         f"the LLM server answered {exc.status_code}{redirect}"
                     ) from exc
+                self._defer_if_long(exc)
                 delay = self._delay(attempt, _retry_after(exc))
                 error = exc
             except openai.APIError as exc:  # an unreadable body (a proxy's HTML page, ...)
@@ -222,9 +244,19 @@ class OpenAIChat:
             log.warning("LLM call failed, retrying", extra={"error": type(error).__name__})
             self._sleep(delay)
 
+    def _defer_if_long(self, exc: openai.APIStatusError) -> None:
+        """Raise ``LlmUnavailable(throttled=True)`` when the asked wait exceeds the inline cap."""
+        wait = _retry_after(exc)
+        if wait is not None and wait > self.inline_wait_max:
+            raise LlmUnavailable(
+                f"the LLM server answered {exc.status_code} and asked to wait {wait:.0f} s",
+                retry_after=wait,
+                throttled=True,
+            ) from exc
+
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.backoff_max)
+            return retry_after  # already within [0, inline_wait_max]: the server's own time
         base = min(self.backoff_base * (2**attempt), self.backoff_max)
         return base / 2 + random.uniform(0, base / 2)  # jitter spreads retries of many workers
 

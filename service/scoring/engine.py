@@ -66,6 +66,8 @@ class LlmOutcome:
     calls: list[CallLog]
     reason: str = ""
     retryable: bool = False
+    retry_after: float | None = None  # the wait the LLM server asked for, seconds
+    throttled: bool = False  # it asked for longer than we wait in-process: defer the job
 
 
 def _log(attempt: int, result: ChatResult | None, error: str) -> CallLog:
@@ -101,7 +103,14 @@ def ask_llm(
             continue
         except LlmUnavailable as exc:
             calls.append(_log(attempt, None, exc.detail))
-            return LlmOutcome(None, calls, "llm_unavailable", retryable=True)
+            return LlmOutcome(
+                None,
+                calls,
+                "llm_unavailable",
+                retryable=True,
+                retry_after=exc.retry_after,
+                throttled=exc.throttled,
+            )
         except LlmError as exc:
             calls.append(_log(attempt, exc.result, exc.detail))
             return LlmOutcome(None, calls, f"llm_{exc.kind}")
@@ -315,4 +324,6 @@ def score(
         review_reasons=reasons,
         calls=outcome.calls,
         retryable=outcome.retryable,
+        retry_after=outcome.retry_after,
+        throttled=outcome.throttled,
     )

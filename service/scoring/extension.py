@@ -1,4 +1,4 @@
-"""Wire scoring into the app: the LLM client (one per process: one budget) and job handlers."""
+"""Wire scoring into the app: the LLM client (one budget for every process) and job handlers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     from service.scoring import jobs  # noqa: F401  (registers the handlers)
 
     if settings.llm_base_url and settings.llm_model and "llm" not in app.extensions:
+        from service.db import get_db
         from service.llm.client import OpenAIChat
 
-        app.extensions["llm"] = OpenAIChat.from_settings(settings)
+        # The engine makes the request and token budgets shared by every process.
+        engine = get_db(app).engine if "qm_db" in app.extensions else None
+        app.extensions["llm"] = OpenAIChat.from_settings(settings, engine)

@@ -85,9 +85,10 @@ def _score(ctx: JobContext, row: ScoringRequest, transcript: Transcript, card: S
         ctx.app.extensions.get("llm"),
         engine.EngineConfig.from_settings(ctx.settings),
     )
-    if result.retryable and not last_attempt(ctx):
-        # The runner rolls this attempt back; the next one starts clean.
-        raise RetryLater("the LLM is unavailable")
+    if result.retryable and (result.throttled or not last_attempt(ctx)):
+        # The runner rolls this attempt back; the next one starts clean. A throttle defers
+        # the job to the time the server asked for and does not spend an attempt.
+        raise RetryLater("the LLM is unavailable", result.retry_after, throttled=result.throttled)
     service.record(ctx.session, row, card, result)
 
 

@@ -123,6 +123,8 @@ class ScoreResult:
     calls: list[CallLog] = field(default_factory=list)
     retryable: bool = False  # the LLM was unavailable: a job should try again later
     skipped: str = ""  # why the interaction is not scored at all (e.g. "no_agent_speech")
+    retry_after: float | None = None  # seconds the LLM server asked to wait
+    throttled: bool = False  # that wait is longer than we sleep in-process: defer the job
 
     @property
     def prompt_tokens(self) -> int:
