@@ -176,7 +176,7 @@ def coaching_review_status(session: Session, *, evaluation_ids: Collection[str])
 
 
 def _settle(review: Review, now: datetime, limits: rules.Limits) -> None:
-    """Persist a window expiry that happened since the last action."""
+    """Apply a window expiry that happened since the last action (reads compute it too)."""
     status, outcome = rules.effective(review.status, review.released_at, now, limits)
     if status != review.status:
         review.status, review.outcome, review.finished_at = status, outcome, now
@@ -213,7 +213,6 @@ def accept(
     _settle(review, now, limits)
     reason = rules.refuse_accept(review.status)
     if reason:
-        session.flush()
         raise _refused(review.outcome or reason)
     review.status, review.outcome, review.finished_at = rules.RESOLVED, rules.ACCEPTED, now
     session.flush()
@@ -423,11 +422,11 @@ def _rounds_of(session: Session, review: Review) -> list[RoundOut]:
         .where(DisputeRound.review_id == review.id)
         .order_by(DisputeRound.number)
     ).all()
-    items = session.scalars(
-        select(DisputeItem)
-        .where(DisputeItem.review_id == review.id)
-        .order_by(DisputeItem.round_number, DisputeItem.id)
-    ).all()
+    order = {q["questionId"]: n for n, q in enumerate(review.questions or [])}
+    items = sorted(
+        session.scalars(select(DisputeItem).where(DisputeItem.review_id == review.id)),
+        key=lambda i: (i.round_number, order.get(i.question_id, len(order)), i.question_id),
+    )  # form order within a round
     return [
         RoundOut(
             number=r.number,

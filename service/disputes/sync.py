@@ -177,6 +177,7 @@ def _follow(review: Review, status: str, disputes: int) -> str:
     if status == "inreview" or (disputes > review.rounds and status != "finished"):
         review.rounds = max(review.rounds, disputes, 1)
         review.status = rules.PENDING_SUPERVISOR
+        review.source = "genesys"  # this round is answered in Genesys, not here
         return "in_review"
     if status == "finished" and review.source == "genesys" and disputes >= review.rounds > 0:
         review.rounds = disputes
