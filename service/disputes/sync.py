@@ -248,17 +248,25 @@ def write_back(
     answers = current.get("answers") or {}
     sent = not rules.changes_applied(answers, changes)
     if sent:
-        body = {
-            "evaluationForm": {"id": review.form_id or _ref(current.get("evaluationForm"))},
-            "conversation": {"id": review.conversation_id},
-            "agent": {"id": review.agent_id},
-            "evaluator": {"id": review.evaluator_id or _ref(current.get("evaluator"))},
-            "status": "FINISHED",
-            "answers": rules.apply_changes(answers, changes, review.questions or []),
-        }
+        body = writeback_body(review, current, changes)
         current = genesys.update_evaluation(review.conversation_id, review.evaluation_id, body)
     _written(session, review, current)
     return {"state": "written", "version": review.genesys_version, "sent": sent}
+
+
+def writeback_body(review: Review, current: Json, changes: dict[str, str]) -> Json:
+    """The PUT body (SDK model ``Evaluation``): Genesys's current answers with the changed
+    questions set ({questionId: answerId}), status FINISHED; Genesys recomputes the totals."""
+    return {
+        "evaluationForm": {"id": review.form_id or _ref(current.get("evaluationForm"))},
+        "conversation": {"id": review.conversation_id},
+        "agent": {"id": review.agent_id},
+        "evaluator": {"id": review.evaluator_id or _ref(current.get("evaluator"))},
+        "status": "FINISHED",
+        "answers": rules.apply_changes(
+            current.get("answers") or {}, changes, review.questions or []
+        ),
+    }
 
 
 def _written(session: Session, review: Review, evaluation: Json) -> None:
