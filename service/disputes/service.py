@@ -118,7 +118,7 @@ def list_reviews(
         query = query.where(scope)
     if agent_id and principal.role != "agent":
         query = query.where(Review.agent_id == agent_id)
-    order = (Review.interaction_at.desc(), Review.released_at.desc(), Review.id)
+    order = (Review.interaction_at.desc().nulls_last(), Review.released_at.desc(), Review.id)
     rows = session.scalars(query.order_by(*order).limit(LIST_LIMIT)).all()
     return [row_of(r, now, limits) for r in rows]
 

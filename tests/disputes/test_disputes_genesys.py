@@ -11,6 +11,8 @@ import requests
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from service.coaching import rules as coaching_rules
+from service.coaching.models import CoachingAssignment
 from service.db import get_db, utcnow
 from service.disputes import sync
 from service.disputes.models import DisputeRound, Review
@@ -53,12 +55,14 @@ def settings(settings, fake):
     return settings
 
 
-def choose(fake):
-    """A finished evaluation of an active agent with a manager, and two answered questions
-    with another option each: (evaluation, {questionId: other answerId})."""
+def choose(fake, below: float = 101.0):
+    """A finished evaluation (total score under ``below``) of an active agent with a manager,
+    and two answered questions with another option each: (evaluation, {questionId: answerId})."""
     for ev in fake.org.evaluations.values():
         agent = fake.org.users[ev["agent"]["id"]]
         if ev["status"] != "FINISHED" or agent["state"] != "active" or not agent.get("manager"):
+            continue
+        if ev["answers"]["totalScore"] >= below:
             continue
         form = fake.org.forms[ev["evaluationForm"]["id"]]
         options = {
@@ -89,9 +93,15 @@ def settle(app, settings, timeout=60.0):
 
 
 @pytest.fixture
-def opened(app, client, settings, fake):
+def below():
+    """Choose any evaluation (a test may override this to pick a low-scoring one)."""
+    return 101.0
+
+
+@pytest.fixture
+def opened(app, client, settings, fake, below):
     """A review opened from Genesys (released an hour ago); returns (evaluation, changes, who)."""
-    ev, changes = choose(fake)
+    ev, changes = choose(fake, below)
     agent = ev["agent"]["id"]
     manager = fake.org.users[agent]["manager"]["id"]
     body = {"conversationId": ev["conversation"]["id"], "evaluationId": ev["id"]}
@@ -163,6 +173,29 @@ def test_full_flow_writes_a_new_version_and_retriages(app, client, settings, fak
     assert resp.status_code == 200 and resp.get_json()["reviewStatus"] == "Resolved"
     check_written(app, fake, ev, question, answer)
     assert fake.calls_to(EVAL_PATH, "PUT") == 1
+
+
+@pytest.mark.parametrize("below", [50.0])
+def test_the_coaching_of_the_earlier_version_is_withdrawn(app, client, auth, settings, fake,
+                                                          opened):  # fmt: skip
+    ev, changes, who = opened
+    event = {"id": ev["id"], "conversationId": ev["conversation"]["id"], "status": "Finished",
+             "agent": ev["agent"], "version": 1}  # fmt: skip
+    assert client.post("/api/v1/events/genesys", json=event, headers=auth).status_code == 202
+    assert settle(app, settings) == []
+    with get_db(app).session_scope() as s:
+        first = s.scalars(select(CoachingAssignment)).one()
+        assert (first.evaluation_version, first.status) == (1, "open")
+    dispute_and_answer(client, ev, changes, who)
+    assert settle(app, settings) == []
+    with get_db(app).session_scope() as s:
+        rows = {a.evaluation_version: a for a in s.scalars(select(CoachingAssignment))}
+        assert (rows[1].status, rows[1].close_reason) == ("cancelled", coaching_rules.SUPERSEDED)
+        triage = s.scalars(
+            select(Job).where(Job.idempotency_key == f"coaching.triage:{ev['id']}:v2")
+        ).one()
+        assert triage.state == "done" and triage.result["decision"] in ("assigned", "skipped")
+        assert (2 in rows) == (triage.result["decision"] == "assigned")
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
