@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.coaching import rules as coaching_rules
 from service.coaching.agents import agent_status
 from service.coaching.triage import form_of, queue_triage
 from service.db import utcnow
@@ -131,8 +132,8 @@ def take_event(session: Session, *, settings: Settings, event: Json) -> str:
     A released (``Finished``) evaluation with an agent gets a review (``sync`` job fills in
     questions and manager); a Genesys dispute (``InReview`` or ``disputeCount`` > 0) shows as
     Pending Supervisor Review with Genesys's dispute count as its rounds; the next ``Finished``
-    sends it back to the agent. Returns ``""`` (nothing), ``opened``, ``in_review``,
-    ``back_to_agent`` or ``deleted``.
+    sends it back to the agent; a deletion closes it (``evaluation_deleted``). Returns ``""``
+    (nothing), ``opened``, ``in_review``, ``back_to_agent`` or ``deleted``.
     """
     if not settings.disputes_enabled:
         return ""
@@ -140,7 +141,8 @@ def take_event(session: Session, *, settings: Settings, event: Json) -> str:
     status = str(event.get("status") or "").strip().lower()
     disputes = event.get("disputeCount") or 0
     review = session.scalar(select(Review).where(Review.evaluation_id == evaluation_id))
-    if str(event.get("eventType") or "").strip().lower() == "delete":
+    event_type = str(event.get("eventType") or "")
+    if coaching_rules.event_withdrawal(status, event_type) == coaching_rules.DELETED:
         return _deleted(review)
     if review is not None:
         return _follow(review, status, int(disputes))

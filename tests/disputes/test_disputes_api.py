@@ -282,3 +282,10 @@ def test_a_dispute_event_opens_a_review_already_in_review(client, auth, people):
     )
     rows = client.get(f"{BASE}?tab=disputes", headers=people["agent"]).get_json()["reviews"]
     assert [r["evaluationId"] for r in rows] == ["ev-g"]
+
+
+def test_a_deleted_evaluation_closes_its_review(client, auth, people):
+    client.post("/api/v1/events/genesys", json=_event("Finished"), headers=auth)
+    client.post("/api/v1/events/genesys", json=_event("Finished", eventType="Delete"), headers=auth)
+    got = client.get(f"{BASE}/ev-g", headers=people["agent"]).get_json()
+    assert (got["reviewStatus"], got["outcome"]) == ("Closed", "evaluation_deleted")
