@@ -192,6 +192,12 @@ def _refused(reason: str) -> Conflict:
     return Conflict(messages.get(reason, reason), code=reason)
 
 
+def _why(review: Review, reason: str) -> str:
+    """A closed review says why it closed (``window_closed``, ``round_cap_reached``)."""
+    closed_by_cap = review.outcome in (rules.WINDOW, rules.ROUND_CAP)
+    return review.outcome if review.status == rules.CLOSED and closed_by_cap else reason
+
+
 def _require_agent(review: Review, principal: Principal) -> None:
     if principal.role != "agent" or review.agent_id != principal.user_id:
         raise NotFound("No such review.", code="review_not_found")
@@ -213,7 +219,7 @@ def accept(
     _settle(review, now, limits)
     reason = rules.refuse_accept(review.status)
     if reason:
-        raise _refused(review.outcome or reason)
+        raise _refused(_why(review, reason))
     review.status, review.outcome, review.finished_at = rules.RESOLVED, rules.ACCEPTED, now
     session.flush()
     return detail_of(session, review, principal, now, limits)
@@ -252,10 +258,7 @@ def dispute(
     _settle(review, now, limits)
     reason = rules.refuse_dispute(review.status, review.rounds, review.released_at, now, limits)
     if reason:
-        session.flush()
-        raise _refused(
-            review.outcome if review.status in rules.FINAL and review.outcome else reason
-        )
+        raise _refused(_why(review, reason))
     known = _check_questions(review, questions)
     number = review.rounds + 1
     try:

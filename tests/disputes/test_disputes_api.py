@@ -87,7 +87,8 @@ def test_dispute_answer_accept_flow(client, recent, people):
     resolved = client.get(f"{BASE}?tab=resolved", headers=people["agent"]).get_json()
     assert resolved["reviews"][0]["outcome"] == "accepted"
     assert client.get(f"{BASE}?tab=pending", headers=people["agent"]).get_json()["reviews"] == []
-    assert client.post(f"{BASE}/{recent}/accept", headers=people["agent"]).status_code == 409
+    again = client.post(f"{BASE}/{recent}/accept", headers=people["agent"])
+    assert (again.status_code, again.get_json()["code"]) == (409, "not_pending_agent_review")
 
 
 def test_only_a_changed_round_queues_one_write_back(app, client, recent, people):
@@ -178,7 +179,8 @@ def test_round_cap_through_the_api(app, client, recent, people, rounds, status):
         "round_cap_reached",
         5,
     )
-    assert client.post(f"{BASE}/{recent}/accept", headers=people["agent"]).status_code == 409
+    again = client.post(f"{BASE}/{recent}/accept", headers=people["agent"])
+    assert (again.status_code, again.get_json()["code"]) == (409, "round_cap_reached")
 
 
 @pytest.mark.parametrize(("days", "status"), [(45, 201), (46, 409)])
