@@ -8,8 +8,8 @@ from typing import TextIO
 
 import click
 
-from service.calibration.agreement import AgreementInputError, agreement_report, read_rows
-from service.calibration.stats import LEVELS
+from service.reliability.agreement import AgreementInputError, agreement_report, read_rows
+from service.reliability.stats import LEVELS
 
 
 @click.group()

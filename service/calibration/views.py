@@ -1,15 +1,24 @@
-"""Calibration API: sessions, blind scores, reports, rubric notes, and the data action."""
+"""Calibration API: sessions, blind scores, rubric notes, and the data action.
+
+The cross-session reports, candidate draws and the page are in ``report_views``; both modules
+attach to ``blueprint.bp``, which this module re-exports for the app factory.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response
+from flask import Response
 
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import collect, notes, reveal, service
+from service.calibration import (
+    collect,
+    notes,
+    report_views,  # noqa: F401  (attaches its routes to bp)
+    reveal,
+    service,
+)
+from service.calibration.blueprint import BASE, bp, genesys_api
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
 from service.calibration.schemas import (
@@ -32,15 +41,6 @@ from service.calibration.schemas import (
 )
 from service.db import get_session, utcnow
 from service.errors import InvalidInput
-from service.genesys import get_genesys
-
-bp = Blueprint("calibration", __name__, template_folder="templates")
-BASE = "/api/v1/calibration"
-
-
-def genesys_api() -> Any:
-    """The app's Genesys client, or None when Genesys is not configured."""
-    return get_genesys()
 
 
 def session_out(sess: CalibrationSession) -> SessionOut:
@@ -301,7 +301,3 @@ def calibration_report_action(body: CalibrationReportIn) -> CalibrationReportOut
     return calibration_report(
         get_session(), calibration_id=body.calibrationId, settings=get_settings(), now=utcnow()
     )
-
-
-# Cross-session reports, candidate draws and the HTML page attach to the same blueprint.
-from service.calibration import report_views  # noqa: E402,F401

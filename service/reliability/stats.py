@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Re-exported: callers and tests read the quantiles from here.
-from service.calibration.fdist import betainc as betainc
-from service.calibration.fdist import f_ppf as f_ppf
-from service.calibration.fdist import t_ppf as t_ppf
+from service.reliability.fdist import betainc as betainc
+from service.reliability.fdist import f_ppf as f_ppf
+from service.reliability.fdist import t_ppf as t_ppf
 
 LEVELS = ("nominal", "ordinal", "interval")
 ICC_KEYS = ("icc_1_1", "icc_1_k", "icc_2_1", "icc_2_k", "icc_3_1", "icc_3_k")
