@@ -53,4 +53,11 @@ def collect() -> None:
         click.echo(json.dumps(collect_open_sessions(db, genesys=genesys, now=utcnow())))
 
 
+def _programs() -> None:
+    from service.calibration.programs.cli import programs_group
+
+    calibration.add_command(programs_group)
+
+
+_programs()
 commands = [calibration]

@@ -86,7 +86,9 @@ def reliability(found: list[Revealed]) -> dict[str, Any]:
             Rating(f"{r.sess.id}/{x.interaction_id}", x.evaluator_id, x.total) for x in humans
         ]
     raters = sorted({x.evaluator_id for x in pooled_ratings})
-    pooled = rules.reliability(rules.units_by_raters(pooled_ratings, pooled_units, raters))
+    pooled = rules.pooled_reliability(
+        rules.units_by_raters(pooled_ratings, pooled_units, raters), raters
+    )
     return {"sessions": len(found), "rows": rows, "summary": pooled}
 
 

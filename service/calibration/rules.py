@@ -88,6 +88,37 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
     return out
 
 
+ICC_FIELDS = tuple(
+    f"{key}{suffix}" for key in REPORTED_FORMS for suffix in ("", "_ci_low", "_ci_high", "_band")
+)
+
+
+def pooled_reliability(table: np.ndarray, raters: Sequence[str]) -> dict[str, Any]:
+    """Reliability pooled over sessions whose panels differ (units x raters, NaN = not scored).
+
+    Krippendorff's alpha uses every rating. ICC needs a complete table, so it is computed on
+    the largest complete sub-panel (``stats.largest_complete_subpanel``); ``icc_units_used``,
+    ``icc_raters_used`` and ``icc_raters`` say which, and ``note`` says so in words. It is never
+    silently null: when no sub-panel of 2 raters shares 2 calls, the note says that.
+    """
+    out = reliability(table)
+    cols = stats.largest_complete_subpanel(table)
+    sub = reliability(table[:, cols]) if len(cols) >= 2 else reliability(table[:, :0])
+    for key in ICC_FIELDS:
+        out[key] = sub[key]
+    out["icc_units_used"], out["icc_raters_used"] = sub["icc_units_used"], sub["icc_raters_used"]
+    out["icc_raters"] = [raters[j] for j in cols]
+    with_ratings = int((~np.isnan(table)).any(axis=0).sum()) if table.size else 0
+    used = (
+        f"ICC on the largest complete sub-panel: {sub['icc_units_used']} calls x "
+        f"{sub['icc_raters_used']} raters (of {table.shape[0]} calls, {with_ratings} raters "
+        "with ratings)"
+    )
+    alpha_note = [] if out["krippendorff_alpha"] is not None else [stats.alpha_note(table)]
+    out["note"] = "; ".join([used, *([sub["note"]] if sub["note"] else []), *alpha_note])
+    return out
+
+
 @dataclass(frozen=True)
 class AnswerArrays:
     """Answers as arrays (questions x units x raters): option codes (-1 missing) and percents."""

@@ -13,6 +13,7 @@ from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
 from service.calibration import (
     collect,
+    editing,
     notes,
     report_views,  # noqa: F401  (attaches its routes to bp)
     reveal,
@@ -21,11 +22,16 @@ from service.calibration import (
 from service.calibration.blueprint import BASE, bp, genesys_api
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
+from service.calibration.programs import views as program_views  # noqa: F401  (routes on bp)
 from service.calibration.schemas import (
+    AuditEntryOut,
+    AuditOut,
     CalibrationReportIn,
     CalibrationReportOut,
     CollectOut,
+    DeadlineIn,
     InteractionOut,
+    PanelistAddIn,
     PanelistOut,
     ReportOut,
     RubricNoteIn,
@@ -191,10 +197,83 @@ def list_scores(session_id: str) -> Response:
 )
 def close_session(session_id: str) -> Response:
     """Close the session now (admin): it is revealed with the scores that are in."""
-    sess = service.close(
+    sess = editing.close(
         get_session(), session_id=session_id, principal=current_principal(), now=utcnow()
     )
     return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "post",
+    f"{BASE}/sessions/<session_id>/panelists",
+    "Add a panelist before the reveal (audited)",
+    body=PanelistAddIn,
+    response=SessionOut,
+)
+def add_panelist(session_id: str) -> Response:
+    """Admin: add a panelist; they see only their own scores until the reveal."""
+    body = parse_body(PanelistAddIn)
+    sess = editing.add_panelist(
+        get_session(),
+        session_id=session_id,
+        evaluator_id=body.evaluatorId,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "delete",
+    f"{BASE}/sessions/<session_id>/panelists/<evaluator_id>",
+    "Remove a panelist before the reveal (audited; their scores leave the statistics)",
+    response=SessionOut,
+)
+def remove_panelist(session_id: str, evaluator_id: str) -> Response:
+    """Admin: remove a panelist; scores they gave are kept in the audit only."""
+    sess = editing.remove_panelist(
+        get_session(),
+        session_id=session_id,
+        evaluator_id=evaluator_id,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "put",
+    f"{BASE}/sessions/<session_id>/deadline",
+    "Move the deadline before the reveal (audited)",
+    body=DeadlineIn,
+    response=SessionOut,
+)
+def move_deadline(session_id: str) -> Response:
+    """Admin: move the deadline (it must stay in the future)."""
+    body = parse_body(DeadlineIn)
+    sess = editing.move_deadline(
+        get_session(),
+        session_id=session_id,
+        deadline=body.deadline,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp, "get", f"{BASE}/sessions/<session_id>/audit", "A session's edit history", response=AuditOut
+)
+def session_audit(session_id: str) -> Response:
+    """Staff: every change to the session (who, when, what)."""
+    rows = editing.audit_log(get_session(), session_id=session_id, principal=current_principal())
+    entries = [
+        AuditEntryOut(actor=r.actor, action=r.action, at=r.at, detail=r.detail) for r in rows
+    ]
+    return respond(AuditOut(sessionId=session_id, entries=entries))
 
 
 @route(
