@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
-from service.calibration import reports
+from service.calibration import reports, reveal
 from service.calibration import service as sessions
 from service.calibration.programs import rules
 from service.calibration.programs.models import CalibrationProgram, CalibrationProgramRun
 from service.calibration.programs.schemas import ProgramsIn, ProgramSpec
 from service.calibration.schemas import SelectionIn, SessionCreateIn
-from service.db import insert_or_ignore, new_id
+from service.db import insert_or_ignore, new_id, utcnow
 from service.errors import InvalidInput, NotFound, validation_errors
 from service.settings import Settings
 
@@ -47,13 +47,19 @@ def cadence_of(spec: ProgramSpec) -> rules.Cadence:
     )
 
 
-def load(db: Session, specs: list[ProgramSpec]) -> dict[str, int]:
-    """Create or replace programs by name; returns ``{"created": n, "updated": m}``."""
+def load(
+    db: Session, specs: list[ProgramSpec], now: datetime | None = None
+) -> dict[str, int]:
+    """Create or replace programs by name; returns ``{"created": n, "updated": m}``.
+
+    A new program's first period is the first one at or after ``now`` (its creation): loading
+    a program never creates sessions for periods before it existed.
+    """
     created = updated = 0
     for spec in specs:
         found = db.scalar(select(CalibrationProgram).where(CalibrationProgram.name == spec.name))
         if found is None:
-            found = CalibrationProgram(name=spec.name)
+            found = CalibrationProgram(name=spec.name, created_at=now or utcnow())
             db.add(found)
             created += 1
         else:
@@ -103,7 +109,7 @@ def run_due(
             continue
         spec = ProgramSpec.model_validate(program.spec)
         due = rules.latest_due(cadence_of(spec), now)
-        if due is None:
+        if due is None or due[1] < reveal.aware(program.created_at):
             continue
         try:
             with db.begin_nested():
@@ -303,5 +309,10 @@ def parse_yaml(text: str) -> list[ProgramSpec]:
 
 def export_yaml(db: Session) -> str:
     """Every program as a YAML document ``parse_yaml`` reads back."""
-    docs = [p.spec for p in all_programs(db)]
+    return export_yaml_of([ProgramSpec.model_validate(p.spec) for p in all_programs(db)])
+
+
+def export_yaml_of(specs: list[ProgramSpec]) -> str:
+    """Program specs as a ``programs:`` YAML document."""
+    docs = [s.export() for s in specs]
     return yaml.safe_dump({"programs": docs}, sort_keys=False, allow_unicode=True)
