@@ -47,9 +47,7 @@ def cadence_of(spec: ProgramSpec) -> rules.Cadence:
     )
 
 
-def load(
-    db: Session, specs: list[ProgramSpec], now: datetime | None = None
-) -> dict[str, int]:
+def load(db: Session, specs: list[ProgramSpec], now: datetime | None = None) -> dict[str, int]:
     """Create or replace programs by name; returns ``{"created": n, "updated": m}``.
 
     A new program's first period is the first one at or after ``now`` (its creation): loading
