@@ -247,3 +247,29 @@ def test_invalid_programs_are_refused_with_the_field(field, value):
         service.parse_yaml(yaml.safe_dump({"programs": [doc]}))
     assert info.value.code == "invalid_programs"
     assert any(field in e["field"] for e in info.value.errors)
+
+
+def test_the_worker_loop_enqueues_the_tick_once_per_slot(app, monkeypatch):
+    from service.jobs import worker
+
+    clock = [utc(2026, 1, 31, 8, 0, 0)]
+    monkeypatch.setattr(worker, "utcnow", lambda: clock[0])
+    assert worker.enqueue_periodic(app) == 1
+    clock[0] += timedelta(seconds=299)
+    assert worker.enqueue_periodic(app) == 0  # same 5-minute slot, from any worker
+    clock[0] += timedelta(seconds=1)
+    assert worker.enqueue_periodic(app) == 1  # the next slot
+    with get_db(app).session_scope() as db:
+        kinds = list(db.scalars(select(Job.kind).where(Job.kind == PROGRAM_TICK)))
+    assert len(kinds) == 2
+
+
+def test_the_documented_programs_file_is_valid():
+    from pathlib import Path
+
+    text = Path("docs/calibration.md").read_text()
+    section = text.split("## Programs: calibration on a fixed schedule", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    specs = service.parse_yaml(block)
+    assert [s.cadence for s in specs] == ["monthly", "quarterly"]
+    assert specs[1].kind == "calibrators"
