@@ -235,7 +235,19 @@ def test_programs_cli_load_list_export(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("timezone", "Mars/Olympus"), ("time", "25:00"), ("cadence", "daily"), ("calibrators", [])],
+    [
+        ("timezone", "Mars/Olympus"),
+        ("timezone", "America"),  # a directory of the zone database: not a zone
+        ("timezone", "/etc/localtime"),
+        ("timezone", "a" * 300),
+        ("time", "25:00"),
+        ("time", "9:00"),
+        ("cadence", "daily"),
+        ("calibrators", []),
+        ("day", 32),
+        ("weekday", 7),
+        ("deadlineDays", 0),
+    ],
 )
 def test_invalid_programs_are_refused_with_the_field(field, value):
     from service.errors import InvalidInput
@@ -273,3 +285,25 @@ def test_the_documented_programs_file_is_valid():
     specs = service.parse_yaml(block)
     assert [s.cadence for s in specs] == ["monthly", "quarterly"]
     assert specs[1].kind == "calibrators"
+
+
+def test_programs_rest_api(client, settings):
+    from tests.calibration.helpers import BASE, people
+
+    p = people(settings)
+    body = spec().export()
+    created = client.post(f"{BASE}/programs", json=body, headers=p["admin"])
+    assert created.status_code == 201, created.get_json()
+    program = created.get_json()
+    assert program["spec"]["timezone"] == "Europe/Berlin" and program["runs"] == []
+    assert program["nextPeriod"] and program["nextAt"]
+    again = client.post(f"{BASE}/programs", json={**body, "day": 15}, headers=p["admin"])
+    assert again.status_code == 200 and again.get_json()["spec"]["day"] == 15
+    one = client.get(f"{BASE}/programs/{program['id']}", headers=p["supervisor"])
+    assert one.status_code == 200 and one.get_json()["id"] == program["id"]
+    assert client.get(f"{BASE}/programs/nope", headers=p["admin"]).status_code == 404
+    bad = client.post(f"{BASE}/programs", json={**body, "timezone": "America"}, headers=p["admin"])
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "timezone"
+    assert client.post(f"{BASE}/programs", json=body, headers=p["supervisor"]).status_code == 403
+    assert client.get(f"{BASE}/programs", headers=p["alice"]).status_code == 403
+    assert client.post(f"{BASE}/programs/tick", headers=p["supervisor"]).status_code == 403
