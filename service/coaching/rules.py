@@ -309,14 +309,17 @@ def in_window(created: datetime, now: datetime, window: timedelta = CAP_WINDOW) 
 
 def cap_reached(created: Iterable[datetime], now: datetime, cap: int) -> bool:
     """True when the agent already has ``cap`` assignments in the last 7 days (0 = no cap)."""
-    if cap <= 0:
-        return False
-    return sum(1 for c in created if in_window(c, now)) >= cap
+    return limit_reached(sum(1 for c in created if in_window(c, now)), cap)
+
+
+def limit_reached(count: int, limit: int) -> bool:
+    """The cap rule: True when ``count`` already reaches ``limit`` (0 = no limit)."""
+    return limit > 0 and count >= limit
 
 
 def open_limit_reached(open_count: int, limit: int) -> bool:
     """True when the agent already carries ``limit`` open assignments (0 = no limit)."""
-    return limit > 0 and open_count >= limit
+    return limit_reached(open_count, limit)
 
 
 def window_start(now: datetime, window: timedelta = CAP_WINDOW) -> datetime:
