@@ -19,7 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.calibration import rules, stats
+from service.calibration import rules
+from service.reliability import stats
+from service.reliability.ratings import Answer, Rating
 
 
 def make_sessions(n_sessions: int, n_units: int, n_raters: int, n_questions: int, seed: int):
@@ -35,11 +37,11 @@ def make_sessions(n_sessions: int, n_units: int, n_raters: int, n_questions: int
         for u, unit in enumerate(units):
             for e in range(n_raters):
                 answers = {
-                    q: rules.Answer(str(a), float(a), 2.0)
+                    q: Answer(str(a), float(a), 2.0)
                     for q, a in zip(questions, rng.integers(0, 3, n_questions), strict=True)
                 }
                 total = float(np.clip(truth[u] + bias[e] + rng.normal(0, 5), 0, 100))
-                ratings.append(rules.Rating(unit, f"e{e}", total, answers))
+                ratings.append(Rating(unit, f"e{e}", total, answers))
         sessions.append((units, ratings))
     return questions, sessions
 

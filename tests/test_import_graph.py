@@ -8,13 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "service"
 
-# Known cycles allowed for now, as sets of modules. The calibration/views <-> report_views cycle
-# is removed by the calibration split on the ``calprogram`` branch; the lead drops this entry
-# when that branch is merged.
-KNOWN_CYCLES: list[frozenset[str]] = [
-    frozenset({"service.calibration.views", "service.calibration.report_views"}),
-]
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -103,13 +96,13 @@ def _reach(graph: Graph, start: str) -> set[str]:
 
 
 def real_cycles(graph: Graph) -> list[set[str]]:
-    """Groups of modules that import each other (directly or around a ring), known ones aside."""
+    """Groups of modules that import each other (directly or around a ring)."""
     reach = {name: _reach(graph, name) for name in graph}
     groups: list[set[str]] = []
     for name in sorted(graph):
         if name in reach[name] and not any(name in g for g in groups):
             groups.append({m for m in reach[name] if name in reach.get(m, set())})
-    return [g for g in groups if frozenset(g) not in KNOWN_CYCLES]
+    return groups
 
 
 def test_the_graph_sees_imports() -> None:

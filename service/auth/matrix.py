@@ -115,6 +115,15 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "calibration.calibrators_report": STAFF,
         "calibration.criteria_report": STAFF,
         "calibration.ai_report": STAFF,
+        "calibration.add_panelist": ADMIN,
+        "calibration.remove_panelist": ADMIN,
+        "calibration.move_deadline": ADMIN,
+        "calibration.session_audit": STAFF,
+        "calibration.list_programs": STAFF,
+        "calibration.get_program": STAFF,
+        "calibration.put_program": ADMIN,
+        "calibration.tick_programs": ADMIN,
+        "calibration.calibrators_vs_leadership": STAFF,
     }
 )
 

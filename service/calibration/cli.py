@@ -7,9 +7,9 @@ from typing import TextIO
 
 import click
 
-from service.calibration.agreement import AgreementInputError, agreement_report, read_rows
-from service.calibration.stats import LEVELS
 from service.cliutil import InputError, echo_json, format_option
+from service.reliability.agreement import AgreementInputError, agreement_report, read_rows
+from service.reliability.stats import LEVELS
 
 
 @click.group()
@@ -70,4 +70,11 @@ def collect(fmt: str) -> None:
     )
 
 
+def _programs() -> None:
+    from service.calibration.programs.cli import programs_group
+
+    calibration.add_command(programs_group)
+
+
+_programs()
 commands = [calibration]

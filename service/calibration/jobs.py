@@ -9,10 +9,15 @@ from service.calibration.models import CalibrationInteraction
 from service.calibration.sources import calibration_body
 from service.genesys import get_genesys
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
+from service.jobs.periodic import Periodic
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 
 MIRROR_ONE = "calibration.mirror_one"
 AI_SCORE = "calibration.ai_score"  # handled in ai_panel.py
+PROGRAM_TICK = "calibration.program_tick"  # handled in programs/jobs.py
+
+# Declared as data: the worker enqueues one tick per 5-minute slot (service/jobs/periodic.py).
+PERIODIC = (Periodic(PROGRAM_TICK, every_seconds=300),)
 log = logging.getLogger("qmloop.calibration")
 
 

@@ -12,7 +12,20 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.calibration.programs.models import CalibrationProgram, CalibrationProgramRun
 from service.db import Base, id_column, utcnow
+
+__all__ = [
+    "CalibrationAudit",
+    "CalibrationCandidate",
+    "CalibrationInteraction",
+    "CalibrationPanelist",
+    "CalibrationProgram",
+    "CalibrationProgramRun",
+    "CalibrationScore",
+    "CalibrationSession",
+    "RubricNote",
+]
 
 
 class CalibrationSession(Base):
@@ -129,3 +142,16 @@ class CalibrationCandidate(Base):
     has_recording: Mapped[bool] = mapped_column(default=True)
     started_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalibrationAudit(Base):
+    """One change to a session before its reveal: who, when, what (kept after the session goes)."""
+
+    __tablename__ = "calibration_audit"
+
+    id: Mapped[str] = id_column()
+    session_id: Mapped[str] = mapped_column(String(36), index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from service.calibration import rules
+from service.reliability.ratings import KIND_HUMAN, Rating
 
 BAR_HALF = 220  # px on each side of zero
 LEFT = 270  # room for an evaluator id (Genesys user ids are 36 characters)
@@ -68,13 +69,13 @@ def colour(share: float | None) -> str:
 
 
 def heat_map(
-    ratings: Sequence[rules.Rating],
+    ratings: Sequence[Rating],
     units: Sequence[str],
     questions: Sequence[str],
     names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Questions x interactions: share of agreeing panel pairs on each answer."""
-    humans = [r for r in ratings if r.kind == rules.KIND_HUMAN]
+    humans = [r for r in ratings if r.kind == KIND_HUMAN]
     raters = sorted({r.evaluator_id for r in humans})
     shares = rules.unit_agreement(rules.answer_arrays(humans, units, raters, questions))
     cells = []

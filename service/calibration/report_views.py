@@ -1,5 +1,5 @@
 """Calibration routes beyond one session's JSON: cross-session reports, candidate draws and the
-candidate pool, and the HTML page. Registered on ``views.bp`` when ``views`` is imported."""
+candidate pool, and the HTML page. Attached to ``blueprint.bp``; ``views`` imports this module."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from service import get_settings
 from service.api import parse_body, parse_query, respond, route
 from service.auth.views import current_principal
 from service.calibration import notes, page, reports, service, sources
+from service.calibration.blueprint import BASE, bp, genesys_api
 from service.calibration.schemas import (
     CandidatePoolIn,
     CandidatePoolOut,
@@ -19,7 +20,6 @@ from service.calibration.schemas import (
     ReportBody,
     SelectionIn,
 )
-from service.calibration.views import BASE, bp, genesys_api
 from service.db import get_session, utcnow
 
 

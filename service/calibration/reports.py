@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.calibration import notes, reveal, rules, service, trends
+from service.calibration import notes, reveal, rules, service
 from service.calibration.models import CalibrationScore, CalibrationSession
+from service.reliability import trends
+from service.reliability.ratings import KIND_AI, KIND_HUMAN, Rating
 from service.settings import Settings
 
 MAX_SESSIONS = 5000
@@ -24,7 +26,7 @@ class Revealed:
     """A revealed session with its ratings, the month and time it was revealed."""
 
     sess: CalibrationSession
-    ratings: list[rules.Rating]
+    ratings: list[Rating]
     month: str
     at: str
 
@@ -74,17 +76,19 @@ def reliability(found: list[Revealed]) -> dict[str, Any]:
     rows = []
     pooled_ratings, pooled_units = [], []
     for r in found:
-        humans = [x for x in r.ratings if x.kind == rules.KIND_HUMAN]
+        humans = [x for x in r.ratings if x.kind == KIND_HUMAN]
         units = [i.conversation_id for i in r.sess.interactions]
         raters = sorted({x.evaluator_id for x in humans})
         stats = rules.reliability(rules.units_by_raters(humans, units, raters))
         rows.append({"session_id": r.sess.id, "name": r.sess.name, "month": r.month, **stats})
         pooled_units += [f"{r.sess.id}/{u}" for u in units]
         pooled_ratings += [
-            rules.Rating(f"{r.sess.id}/{x.interaction_id}", x.evaluator_id, x.total) for x in humans
+            Rating(f"{r.sess.id}/{x.interaction_id}", x.evaluator_id, x.total) for x in humans
         ]
     raters = sorted({x.evaluator_id for x in pooled_ratings})
-    pooled = rules.reliability(rules.units_by_raters(pooled_ratings, pooled_units, raters))
+    pooled = rules.pooled_reliability(
+        rules.units_by_raters(pooled_ratings, pooled_units, raters), raters
+    )
     return {"sessions": len(found), "rows": rows, "summary": pooled}
 
 
@@ -130,9 +134,9 @@ def monthly_questions(found: list[Revealed]) -> dict[str, list[dict[str, Any]]]:
             units += [f"{r.sess.id}/{i.conversation_id}" for i in r.sess.interactions]
             questions.update(dict.fromkeys(service.question_ids(r.sess, r.ratings)))
             ratings += [
-                rules.Rating(f"{r.sess.id}/{x.interaction_id}", x.evaluator_id, x.total, x.answers)
+                Rating(f"{r.sess.id}/{x.interaction_id}", x.evaluator_id, x.total, x.answers)
                 for x in r.ratings
-                if x.kind == rules.KIND_HUMAN
+                if x.kind == KIND_HUMAN
             ]
         raters = sorted({x.evaluator_id for x in ratings})
         out[month] = rules.question_agreement(
@@ -188,13 +192,13 @@ def ai_items(found: list[Revealed]) -> dict[str, list[trends.AiItem]]:
     """Per AI panelist, its answers next to the expert's and the human majority's."""
     out: dict[str, list[trends.AiItem]] = defaultdict(list)
     for r in found:
-        by_unit: dict[str, list[rules.Rating]] = defaultdict(list)
+        by_unit: dict[str, list[Rating]] = defaultdict(list)
         for x in r.ratings:
             by_unit[x.interaction_id].append(x)
         for unit, ratings in by_unit.items():
             expert = next((x for x in ratings if x.evaluator_id == r.sess.expert_id), None)
-            humans = [x for x in ratings if x.kind == rules.KIND_HUMAN]
-            for ai in (x for x in ratings if x.kind == rules.KIND_AI):
+            humans = [x for x in ratings if x.kind == KIND_HUMAN]
+            for ai in (x for x in ratings if x.kind == KIND_AI):
                 for qid, answer in ai.answers.items():
                     ref = expert.answers.get(qid) if expert else None
                     votes = [h.answers[qid].answer for h in humans if qid in h.answers]
@@ -219,7 +223,7 @@ def ai_total_gaps(found: list[Revealed], window: int) -> dict[str, dict[str, Any
             x.interaction_id: x.total for x in r.ratings if x.evaluator_id == r.sess.expert_id
         }
         for x in r.ratings:
-            if x.kind == rules.KIND_AI and x.interaction_id in expert:
+            if x.kind == KIND_AI and x.interaction_id in expert:
                 gaps[x.evaluator_id].append((r.at, x.total - expert[x.interaction_id]))
     return {
         ai: trends.mean_ci([g for _at, g in sorted(rows, reverse=True)[:window]])

@@ -8,56 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from service.calibration import stats
+from service.reliability import stats
+from service.reliability.ratings import KIND_HUMAN, REPORTED_FORMS, Rating, r4
 
 ALIGNED_MAX = 5.0
 VARIANCE_FLAG_OVER = 15.0
-KIND_HUMAN = "human"
-KIND_AI = "ai"
-REPORTED_FORMS = ("icc_1_1", "icc_2_1", "icc_2_k", "icc_3_1")  # the forms reports show
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One evaluator's answer to one question: the chosen option and its points."""
-
-    answer: str
-    points: float | None = None
-    max_points: float | None = None
-
-    @property
-    def percent(self) -> float | None:
-        """Points as a percentage of the question's maximum, or raw points when unknown.
-
-        None for no points and for a maximum of 0 (an N/A question: 0 of 0 is no percentage).
-        """
-        if self.points is None or self.max_points == 0:
-            return None
-        if self.max_points:
-            return 100.0 * self.points / self.max_points
-        return self.points
-
-
-@dataclass(frozen=True)
-class Rating:
-    """One evaluator's evaluation of one interaction in a session."""
-
-    interaction_id: str
-    evaluator_id: str
-    total: float
-    answers: Mapping[str, Answer] = field(default_factory=dict)
-    kind: str = KIND_HUMAN
-
-
-def r4(value: float | None) -> float | None:
-    """Round for reports (4 decimals); None stays None, NaN becomes None."""
-    value = stats.finite(value)
-    return None if value is None else round(value, 4)
 
 
 def tier(
@@ -125,6 +85,37 @@ def reliability(table: np.ndarray) -> dict[str, Any]:
     out["krippendorff_alpha_band"] = stats.alpha_band(alpha)
     notes = report.notes(REPORTED_FORMS) + ([] if alpha is not None else [stats.alpha_note(table)])
     out["note"] = "; ".join(notes)
+    return out
+
+
+ICC_FIELDS = tuple(
+    f"{key}{suffix}" for key in REPORTED_FORMS for suffix in ("", "_ci_low", "_ci_high", "_band")
+)
+
+
+def pooled_reliability(table: np.ndarray, raters: Sequence[str]) -> dict[str, Any]:
+    """Reliability pooled over sessions whose panels differ (units x raters, NaN = not scored).
+
+    Krippendorff's alpha uses every rating. ICC needs a complete table, so it is computed on
+    the largest complete sub-panel (``stats.largest_complete_subpanel``); ``icc_units_used``,
+    ``icc_raters_used`` and ``icc_raters`` say which, and ``note`` says so in words. It is never
+    silently null: when no sub-panel of 2 raters shares 2 calls, the note says that.
+    """
+    out = reliability(table)
+    cols = stats.largest_complete_subpanel(table)
+    sub = reliability(table[:, cols]) if len(cols) >= 2 else reliability(table[:, :0])
+    for key in ICC_FIELDS:
+        out[key] = sub[key]
+    out["icc_units_used"], out["icc_raters_used"] = sub["icc_units_used"], sub["icc_raters_used"]
+    out["icc_raters"] = [raters[j] for j in cols]
+    with_ratings = int((~np.isnan(table)).any(axis=0).sum()) if table.size else 0
+    used = (
+        f"ICC on the largest complete sub-panel: {sub['icc_units_used']} calls x "
+        f"{sub['icc_raters_used']} raters (of {table.shape[0]} calls, {with_ratings} raters "
+        "with ratings)"
+    )
+    alpha_note = [] if out["krippendorff_alpha"] is not None else [stats.alpha_note(table)]
+    out["note"] = "; ".join([used, *([sub["note"]] if sub["note"] else []), *alpha_note])
     return out
 
 

@@ -250,3 +250,25 @@ class CalibrationReportOut(Output):
     worstCriterion: str
     submitted: int
     expected: int
+
+
+class PanelistAddIn(Input):
+    """A person (Genesys user id) or the AI scorer (``ai:<model>``) to add to the panel."""
+
+    evaluatorId: str = ID
+
+
+class DeadlineIn(Input):
+    deadline: datetime
+
+
+class AuditEntryOut(Output):
+    actor: str
+    action: str
+    at: datetime
+    detail: dict[str, Any]
+
+
+class AuditOut(Output):
+    sessionId: str
+    entries: list[AuditEntryOut]

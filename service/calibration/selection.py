@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from service.calibration.rules import r4
 from service.genesys.formats import genesys_interval
+from service.reliability.ratings import r4
 from service.transcripts.rules import is_agent_participant
 
 

@@ -26,6 +26,7 @@ from service.calibration.models import (
 from service.calibration.schemas import AI_PREFIX, AnswerIn, ScoreIn, SessionCreateIn
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.jobs.service import enqueue
+from service.reliability.ratings import KIND_HUMAN, Answer, Rating
 from service.settings import Settings
 
 ON_BEHALF_ROLES = ("integration", "admin")
@@ -342,27 +343,27 @@ def visible_scores(
 # --- reports of one session ---
 
 
-def to_ratings(sess: CalibrationSession, scores: list[CalibrationScore]) -> list[rules.Rating]:
+def to_ratings(sess: CalibrationSession, scores: list[CalibrationScore]) -> list[Rating]:
     """Scores as rating objects, keyed by conversation id, with each panelist's kind."""
     kinds = {p.evaluator_id: p.kind for p in sess.panel}
     conversation = {i.id: i.conversation_id for i in sess.interactions}
     return [
-        rules.Rating(
+        Rating(
             interaction_id=conversation[s.interaction_id],
             evaluator_id=s.evaluator_id,
             total=s.total,
             answers={
-                a["questionId"]: rules.Answer(str(a["answerId"]), a.get("score"), a.get("maxScore"))
+                a["questionId"]: Answer(str(a["answerId"]), a.get("score"), a.get("maxScore"))
                 for a in s.answers or []
             },
-            kind=kinds.get(s.evaluator_id, rules.KIND_HUMAN),
+            kind=kinds.get(s.evaluator_id, KIND_HUMAN),
         )
         for s in scores
         if s.evaluator_id in kinds and s.interaction_id in conversation
     ]
 
 
-def question_ids(sess: CalibrationSession, ratings: list[rules.Rating]) -> list[str]:
+def question_ids(sess: CalibrationSession, ratings: list[Rating]) -> list[str]:
     """The form's questions in order: declared ones first, then any others answered."""
     declared = [str(q["id"]) for q in sess.questions or []]
     seen = dict.fromkeys(declared)

@@ -1,22 +1,37 @@
-"""Calibration API: sessions, blind scores, reports, rubric notes, and the data action."""
+"""Calibration API: sessions, blind scores, rubric notes, and the data action.
+
+The cross-session reports, candidate draws and the page are in ``report_views``; both modules
+attach to ``blueprint.bp``, which this module re-exports for the app factory.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response
+from flask import Response
 
 from service import get_settings
 from service.api import data_action, parse_body, parse_query, respond, route
 from service.auth.views import current_principal
-from service.calibration import collect, notes, reveal, service
+from service.calibration import (
+    collect,
+    editing,
+    notes,
+    report_views,  # noqa: F401  (attaches its routes to bp)
+    reveal,
+    service,
+)
+from service.calibration.blueprint import BASE, bp, genesys_api
 from service.calibration.dataaction import calibration_report
 from service.calibration.models import CalibrationScore, CalibrationSession, RubricNote
+from service.calibration.programs import views as program_views  # noqa: F401  (routes on bp)
 from service.calibration.schemas import (
+    AuditEntryOut,
+    AuditOut,
     CalibrationReportIn,
     CalibrationReportOut,
     CollectOut,
+    DeadlineIn,
     InteractionOut,
+    PanelistAddIn,
     PanelistOut,
     ReportOut,
     RubricNoteIn,
@@ -32,15 +47,6 @@ from service.calibration.schemas import (
 )
 from service.db import get_session, utcnow
 from service.errors import InvalidInput
-from service.genesys import get_genesys
-
-bp = Blueprint("calibration", __name__, template_folder="templates")
-BASE = "/api/v1/calibration"
-
-
-def genesys_api() -> Any:
-    """The app's Genesys client, or None when Genesys is not configured."""
-    return get_genesys()
 
 
 def session_out(sess: CalibrationSession) -> SessionOut:
@@ -191,10 +197,83 @@ def list_scores(session_id: str) -> Response:
 )
 def close_session(session_id: str) -> Response:
     """Close the session now (admin): it is revealed with the scores that are in."""
-    sess = service.close(
+    sess = editing.close(
         get_session(), session_id=session_id, principal=current_principal(), now=utcnow()
     )
     return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "post",
+    f"{BASE}/sessions/<session_id>/panelists",
+    "Add a panelist before the reveal (audited)",
+    body=PanelistAddIn,
+    response=SessionOut,
+)
+def add_panelist(session_id: str) -> Response:
+    """Admin: add a panelist; they see only their own scores until the reveal."""
+    body = parse_body(PanelistAddIn)
+    sess = editing.add_panelist(
+        get_session(),
+        session_id=session_id,
+        evaluator_id=body.evaluatorId,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "delete",
+    f"{BASE}/sessions/<session_id>/panelists/<evaluator_id>",
+    "Remove a panelist before the reveal (audited; their scores leave the statistics)",
+    response=SessionOut,
+)
+def remove_panelist(session_id: str, evaluator_id: str) -> Response:
+    """Admin: remove a panelist; scores they gave are kept in the audit only."""
+    sess = editing.remove_panelist(
+        get_session(),
+        session_id=session_id,
+        evaluator_id=evaluator_id,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp,
+    "put",
+    f"{BASE}/sessions/<session_id>/deadline",
+    "Move the deadline before the reveal (audited)",
+    body=DeadlineIn,
+    response=SessionOut,
+)
+def move_deadline(session_id: str) -> Response:
+    """Admin: move the deadline (it must stay in the future)."""
+    body = parse_body(DeadlineIn)
+    sess = editing.move_deadline(
+        get_session(),
+        session_id=session_id,
+        deadline=body.deadline,
+        principal=current_principal(),
+        now=utcnow(),
+    )
+    return respond(session_out(sess))
+
+
+@route(
+    bp, "get", f"{BASE}/sessions/<session_id>/audit", "A session's edit history", response=AuditOut
+)
+def session_audit(session_id: str) -> Response:
+    """Staff: every change to the session (who, when, what)."""
+    rows = editing.audit_log(get_session(), session_id=session_id, principal=current_principal())
+    entries = [
+        AuditEntryOut(actor=r.actor, action=r.action, at=r.at, detail=r.detail) for r in rows
+    ]
+    return respond(AuditOut(sessionId=session_id, entries=entries))
 
 
 @route(
@@ -301,7 +380,3 @@ def calibration_report_action(body: CalibrationReportIn) -> CalibrationReportOut
     return calibration_report(
         get_session(), calibration_id=body.calibrationId, settings=get_settings(), now=utcnow()
     )
-
-
-# Cross-session reports, candidate draws and the HTML page attach to the same blueprint.
-from service.calibration import report_views  # noqa: E402,F401

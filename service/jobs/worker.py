@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from flask import Flask
 
-from service.db import classify_db_error
+from service.db import classify_db_error, get_db, utcnow
+from service.jobs.periodic import enqueue_due
 from service.jobs.rules import outage_backoff
 from service.jobs.service import WORKER_ID, run_one
 from service.settings import Settings
@@ -47,8 +49,12 @@ def run_worker(
         signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("worker started", extra={"worker": WORKER_ID})
     failures = 0
+    next_periodic = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_periodic:
+                enqueue_periodic(app)
+                next_periodic = time.monotonic() + max(1.0, settings.worker_poll_seconds)
             state = run_one(app, settings, kinds=kinds)
         except Exception as exc:  # a database outage must not kill the worker
             failures += 1
@@ -66,3 +72,9 @@ def run_worker(
         if state is None:
             stop.wait(settings.worker_poll_seconds)
     log.info("worker stopped", extra={"worker": WORKER_ID})
+
+
+def enqueue_periodic(app: Flask) -> int:
+    """Enqueue the current slot of every declared periodic job (idempotent across workers)."""
+    with get_db(app).session_scope() as session:
+        return enqueue_due(session, utcnow())

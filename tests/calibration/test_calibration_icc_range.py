@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.calibration import rules, stats
-from service.calibration.agreement import agreement_report
+from service.calibration import rules
 from service.cli import main
+from service.reliability import stats
+from service.reliability.agreement import agreement_report
+from service.reliability.ratings import REPORTED_FORMS
 
 NAN = np.nan
 # Issue 8 case 6: 5 calls x 3 evaluators whose scores vary more within calls than between them.
@@ -202,7 +204,7 @@ def test_identical_raters_give_perfect_agreement_notes():
     table = np.array([[80.0, 80.0], [70.0, 70.0], [90.0, 90.0]])
     report = stats.icc(table)
     assert report.forms["icc_1_1"].value == pytest.approx(1.0)
-    notes = report.notes(rules.REPORTED_FORMS)
+    notes = report.notes(REPORTED_FORMS)
     assert any(n.startswith("icc_1_1 is 1") for n in notes)
     assert any(n.startswith("icc_2_1 is 1 (perfect agreement") for n in notes)
     assert rules.reliability(table)["note"] == "; ".join(notes)
@@ -218,7 +220,7 @@ def test_same_mean_for_every_call_explains_the_missing_interval():
 
 def test_a_defined_table_has_no_note():
     table = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6]], dtype=float)
-    assert stats.icc(table).notes(rules.REPORTED_FORMS) == []
+    assert stats.icc(table).notes(REPORTED_FORMS) == []
 
 
 def test_coverage_note_says_which_calls_and_raters_were_left_out():
@@ -230,7 +232,7 @@ def test_coverage_note_says_which_calls_and_raters_were_left_out():
         "1 of 4 raters have no rating and are left out; "
         "computed on the 5 of 6 calls every rater scored"
     )
-    assert report.notes(rules.REPORTED_FORMS)[0] == report.coverage
+    assert report.notes(REPORTED_FORMS)[0] == report.coverage
 
 
 def test_complete_table_has_no_coverage_note():
@@ -247,7 +249,7 @@ def test_reports_show_only_in_range_banded_iccs(table):
     ]
     data = np.array([[NAN if v is None else v for v in row] for row in table], dtype=float)
     for out in (agreement_report(rows), rules.reliability(data)):
-        for key in rules.REPORTED_FORMS:
+        for key in REPORTED_FORMS:
             value, low, high = out[key], out[f"{key}_ci_low"], out[f"{key}_ci_high"]
             assert value is None or -1.0 <= value <= 1.0
             assert (low is None) == (high is None)

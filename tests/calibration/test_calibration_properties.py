@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.calibration import rules
-from service.calibration.agreement import agreement_report
-from service.calibration.rules import Answer, Rating
+from service.reliability.agreement import agreement_report
+from service.reliability.ratings import Answer, Rating
 
 names = st.sampled_from(["u1", "u2", "u3", "u4"])
 raters = st.sampled_from(["x", "a", "b", "c"])
@@ -77,7 +77,7 @@ def test_icc_and_alpha_are_finite_or_none(table):
 
     import numpy as np
 
-    from service.calibration import stats
+    from service.reliability import stats
 
     data = np.array([[np.nan if v is None else v for v in row] for row in table], dtype=float)
     report = stats.icc(data)

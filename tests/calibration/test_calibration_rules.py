@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from service.calibration import rules
-from service.calibration.rules import Answer, Rating
+from service.reliability.ratings import Answer, Rating, r4
 
 
 @pytest.mark.parametrize(
@@ -130,8 +130,8 @@ def test_worst_criterion(rows, worst):
 
 
 def test_r4_never_returns_nan():
-    assert rules.r4(math.nan) is None
-    assert rules.r4(np.float64(0.123456)) == 0.1235
+    assert r4(math.nan) is None
+    assert r4(np.float64(0.123456)) == 0.1235
 
 
 def test_one_score_has_no_tier_to_discuss():

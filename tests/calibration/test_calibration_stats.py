@@ -9,7 +9,7 @@ import krippendorff
 import numpy as np
 import pytest
 
-from service.calibration import stats
+from service.reliability import stats
 
 # Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges.
 SHROUT_FLEISS = np.array(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.calibration import trends
-from service.calibration.rules import Rating
+from service.reliability import trends
+from service.reliability.ratings import Rating
 
 
 def test_mean_ci_uses_student_t():

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from service.calibration.ai_panel import to_score_in
-from service.calibration.rules import Answer
 from service.cli import main
+from service.reliability.ratings import Answer
 from service.scoring import rules
 from service.scoring.engine import EngineConfig, score
 from service.scoring.results import ScoreResult

@@ -9,15 +9,15 @@ Every statistic that cannot be computed (too few units or raters, no variation) 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 # Re-exported: callers and tests read the quantiles from here.
-from service.calibration.fdist import betainc as betainc
-from service.calibration.fdist import f_ppf as f_ppf
-from service.calibration.fdist import t_ppf as t_ppf
+from service.reliability.fdist import betainc as betainc
+from service.reliability.fdist import f_ppf as f_ppf
+from service.reliability.fdist import t_ppf as t_ppf
 
 LEVELS = ("nominal", "ordinal", "interval")
 ICC_KEYS = ("icc_1_1", "icc_1_k", "icc_2_1", "icc_2_k", "icc_3_1", "icc_3_k")
@@ -425,3 +425,54 @@ def alpha_band(value: float | None) -> str:
     if value >= 0.667:
         return "tentative"
     return "unreliable"
+
+
+# --- the largest complete sub-panel (pooled ICC across sessions whose panels differ) ---
+
+MAX_EXACT_RATERS = 14  # above this, greedy elimination instead of every subset
+
+
+def _complete_count(patterns: Mapping[int, int], subset: int) -> int:
+    """Calls whose raters include every rater of ``subset`` (bit masks)."""
+    return sum(count for mask, count in patterns.items() if mask & subset == subset)
+
+
+def _subpanel_key(patterns: Mapping[int, int], subset: int) -> tuple[int, int, int, int]:
+    """Ranking of a subset: at least 2 calls first, then calls x raters, raters, calls."""
+    n, k = _complete_count(patterns, subset), subset.bit_count()
+    return (int(n >= 2), n * k, k, n)
+
+
+def largest_complete_subpanel(ratings: np.ndarray) -> list[int]:
+    """Column indices of the rater subset whose complete table is largest.
+
+    Criterion (documented in docs/calibration.md): among subsets of at least 2 raters, the
+    one maximizing (complete calls x raters), preferring a table of at least 2 calls, then more
+    raters, then more calls; ties go to the earlier columns. Exact over every subset up to
+    ``MAX_EXACT_RATERS`` raters with ratings (calls are grouped by which raters scored them);
+    above that, greedy: drop the rater whose removal ranks best while it improves the rank.
+    Fewer than 2 raters with ratings: those raters (ICC then says why it is undefined).
+    """
+    observed = ~np.isnan(np.asarray(ratings, dtype=float))
+    cols = (
+        [j for j in range(observed.shape[1]) if observed[:, j].any()] if observed.ndim == 2 else []
+    )
+    if len(cols) < 2:
+        return cols
+    patterns: dict[int, int] = {}
+    for row in observed[:, cols]:
+        mask = sum(1 << i for i, seen in enumerate(row) if seen)
+        patterns[mask] = patterns.get(mask, 0) + 1
+    full = (1 << len(cols)) - 1
+    if len(cols) <= MAX_EXACT_RATERS:
+        subsets = [s for s in range(1, full + 1) if s.bit_count() >= 2]
+        best = max(subsets, key=lambda s: (_subpanel_key(patterns, s), -s))
+    else:
+        best = full
+        while best.bit_count() > 2:
+            options = [best & ~(1 << i) for i in range(len(cols)) if best >> i & 1]
+            step = max(options, key=lambda s: _subpanel_key(patterns, s))
+            if _subpanel_key(patterns, step) <= _subpanel_key(patterns, best):
+                break
+            best = step
+    return [cols[i] for i in range(len(cols)) if best >> i & 1]

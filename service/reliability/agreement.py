@@ -10,8 +10,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from service.calibration import stats
-from service.calibration.rules import REPORTED_FORMS, r4
+from service.reliability import stats
+from service.reliability.ratings import REPORTED_FORMS, r4
 
 REQUIRED_COLUMNS = ("unit", "rater", "score")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from service.calibration import stats
-from service.calibration.rules import KIND_HUMAN, Rating, r4
+from service.reliability import stats
+from service.reliability.ratings import KIND_HUMAN, Rating, r4
 
 AI_WINDOW = 25
 
