@@ -10,7 +10,7 @@ from flask import Flask
 
 from service.settings import Settings
 
-# Shared packages that are not domains with a blueprint of their own.
+# Shared packages that are not loaded as domains (README.md "How the pieces fit" lists them).
 _NOT_DOMAINS = {"auth", "migrations", "fakes"}
 
 

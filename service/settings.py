@@ -11,6 +11,10 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Defaults an operator changes through the settings below (named once, used by the modules).
+EVIDENCE_THRESHOLD = 92.0  # QM_SCORING_EVIDENCE_THRESHOLD: rapidfuzz score a quote must reach
+DEFAULT_JOB_BACKOFF_SECONDS = ("5", "30", "120")  # QM_JOB_BACKOFF_SECONDS: the retry schedule
+
 # Genesys Cloud regions and their API hosts: the SDK's ``PureCloudRegionHosts``, by its names.
 GENESYS_REGIONS: dict[str, str] = {
     "us_east_1": "api.mypurecloud.com",
@@ -136,7 +140,9 @@ class Settings(BaseSettings):
     lms_webhook_secret: SecretStr = SecretStr("")
 
     # Jobs.
-    job_backoff_seconds: CommaList = Field(default_factory=lambda: ["5", "30", "120"])
+    job_backoff_seconds: CommaList = Field(
+        default_factory=lambda: list(DEFAULT_JOB_BACKOFF_SECONDS)
+    )
     job_lease_seconds: int = Field(default=300, ge=5)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
 
@@ -188,7 +194,7 @@ class Settings(BaseSettings):
     scoring_excluded_queues: CommaList = Field(default_factory=list)
     scoring_test_wrapup_codes: CommaList = Field(default_factory=list)
     scoring_risk_max_turns: int = Field(default=3, ge=0)  # 0 switches the content filter off
-    scoring_evidence_threshold: float = Field(default=92.0, ge=50, le=100)
+    scoring_evidence_threshold: float = Field(default=EVIDENCE_THRESHOLD, ge=50, le=100)
     scoring_comment_max_chars: int = Field(default=480, ge=40, le=4000)
     scoring_max_attempts: int = Field(default=3, ge=1, le=10)
     scoring_writeback: bool = True

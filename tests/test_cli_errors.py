@@ -87,6 +87,7 @@ CASES = [
     ("scoring-reconcile", {}, "run `qmloop db upgrade`", 1),
     ("calibration agreement ratings.csv", {}, "ratings.csv: missing column(s): rater", 2),
     ("calibration collect", {}, "Genesys is not configured: set QM_GENESYS_API_HOST", 2),
+    ("calibration programs load missing.yaml", {}, "'missing.yaml' does not exist", 2),
     ("sentiment policies load missing.yaml", {}, "'missing.yaml' does not exist", 2),
     ("sentiment balance --days 0", {}, "Invalid value for '--days'", 2),
     ("sentiment demo --bogus", {}, "No such option '--bogus'", 2),

@@ -62,7 +62,9 @@ def calibration_report(
         return _blank(calibration_id, "empty")
     if not state.revealed:
         return _blank(calibration_id, "incomplete", state.submitted, state.expected)
-    flat = rules.flat_summary(service.statistics(db, sess, settings, only=only), sess.expert_id)
+    flat = rules.flat_summary(
+        service.statistics(db, sess, settings, state, only=only), sess.expert_id
+    )
     if flat["evaluator_count"] == 0:
         return _blank(calibration_id, "empty", state.submitted, state.expected)
     return CalibrationReportOut(

@@ -152,7 +152,8 @@ def session_report_html(session_id: str) -> Response:
     )
     context: dict[str, Any] = {"sess": sess, "state": state, "stats": stats}
     if stats is not None:
-        ratings = service.to_ratings(sess, service.session_scores(db, sess))
+        shown = service.shown_scores(service.session_scores(db, sess), state)[0]
+        ratings = service.to_ratings(sess, shown)
         units = [i.conversation_id for i in sess.interactions]
         context["chart"] = page.deviation_chart(stats["interactions"], sess.expert_id)
         names = {str(q["id"]): str(q.get("name") or "") for q in sess.questions or []}

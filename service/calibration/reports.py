@@ -59,7 +59,7 @@ def revealed_sessions(
             continue
         if (since and at < reveal.aware(since)) or (until and at > reveal.aware(until)):
             continue
-        ratings = service.to_ratings(sess, scores[sess.id])
+        ratings = service.to_ratings(sess, service.shown_scores(scores[sess.id], state)[0])
         out.append(Revealed(sess, ratings, at.strftime("%Y-%m"), at.isoformat()))
     return sorted(out, key=lambda r: r.at)
 

@@ -1,7 +1,8 @@
 """Calibration use cases: sessions, blind scores, per-session reports, rubric notes.
 
 Blindness lives here, not in the views: every read goes through ``visible_session`` and
-``may_see_score``, so no route can hand out another panelist's score before the reveal.
+``shown_scores`` (which asks ``reveal.may_see_score`` of each score), so no route can hand out
+another panelist's score before the reveal.
 """
 
 from __future__ import annotations
@@ -319,8 +320,27 @@ def upsert_score(
 
 
 def session_scores(db: Session, sess: CalibrationSession) -> list[CalibrationScore]:
-    """Every score of the session (callers filter by visibility)."""
+    """Every score of the session, unfiltered: pass them through ``shown_scores`` before use."""
     return list(db.scalars(select(CalibrationScore).where(CalibrationScore.session_id == sess.id)))
+
+
+def shown_scores(
+    scores: list[CalibrationScore], state: Progress, viewer_id: str = ""
+) -> tuple[list[CalibrationScore], int]:
+    """The one blindness gate every read of scores goes through (``reveal.may_see_score``).
+
+    Returns (the scores ``viewer_id`` may see, how many stay hidden). ``viewer_id`` ``""`` is
+    a statistic or report for everyone: it sees no score before the reveal and all after.
+    """
+    shown, hidden = [], 0
+    for score in scores:
+        if reveal.may_see_score(
+            viewer_id=viewer_id, evaluator_id=score.evaluator_id, revealed=state.revealed
+        ):
+            shown.append(score)
+        else:
+            hidden += 1
+    return shown, hidden
 
 
 def visible_scores(
@@ -329,14 +349,7 @@ def visible_scores(
     """The scores the caller may see, and how many others stay hidden."""
     sess = visible_session(db, session_id=session_id, principal=principal)
     state = progress(db, sess, now)
-    shown, hidden = [], 0
-    for score in session_scores(db, sess):
-        if reveal.may_see_score(
-            viewer_id=principal.user_id, evaluator_id=score.evaluator_id, revealed=state.revealed
-        ):
-            shown.append(score)
-        else:
-            hidden += 1
+    shown, hidden = shown_scores(session_scores(db, sess), state, principal.user_id)
     return sess, state, shown, hidden
 
 
@@ -373,10 +386,15 @@ def question_ids(sess: CalibrationSession, ratings: list[Rating]) -> list[str]:
 
 
 def statistics(
-    db: Session, sess: CalibrationSession, settings: Settings, only: str | None = None
+    db: Session,
+    sess: CalibrationSession,
+    settings: Settings,
+    state: Progress,
+    only: str | None = None,
 ) -> dict[str, Any]:
-    """The full statistics of one session, or of one of its conversations (once revealed)."""
-    ratings = to_ratings(sess, session_scores(db, sess))
+    """The full statistics of one session, or of one of its conversations (once revealed:
+    before, the scores are blind to it too and every figure is empty)."""
+    ratings = to_ratings(sess, shown_scores(session_scores(db, sess), state)[0])
     units = [i.conversation_id for i in sess.interactions]
     if only is not None:
         units = [only]
@@ -399,4 +417,4 @@ def report(
     """Progress always; statistics only once revealed (for everyone, staff included)."""
     sess = visible_session(db, session_id=session_id, principal=principal)
     state = progress(db, sess, now)
-    return sess, state, statistics(db, sess, settings) if state.revealed else None
+    return sess, state, statistics(db, sess, settings, state) if state.revealed else None

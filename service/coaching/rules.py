@@ -35,7 +35,12 @@ def is_final(status: str) -> bool:
 
 
 def percentage(score: float, total: float) -> float:
-    """score / total x 100, rounded half-up to 2 decimals; 0 when total is 0."""
+    """score / total x 100, rounded half-up to 2 decimals; 0 when total is 0.
+
+    The one rounding rule of every score percentage in QM Loop (coaching, AI scoring).
+    Genesys documents the weighting formula but not a rounding rule (help.mypurecloud.com,
+    "Evaluation form scoring", ?p=144862); we chose half-up to 2 decimals, as SPEC.md says.
+    """
     if total <= 0 or not (math.isfinite(score) and math.isfinite(total)):
         return 0.0
     # Decimal of the shortest repr avoids binary-float surprises at the rounding edge; the wide
@@ -44,6 +49,18 @@ def percentage(score: float, total: float) -> float:
         ctx.prec = 1000
         raw = Decimal(repr(float(score))) / Decimal(repr(float(total))) * 100
         return float(raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def weighted_totals(parts: Iterable[tuple[float, float, float]]) -> tuple[float, float]:
+    """(sum(points x weight), sum(possible x weight)) of (points, possible, weight) triples.
+
+    Genesys's weighting (help.mypurecloud.com ?p=144862); the caller leaves N/A parts out.
+    """
+    points = possible = 0.0
+    for part_points, part_possible, weight in parts:
+        points += part_points * weight
+        possible += part_possible * weight
+    return points, possible
 
 
 @dataclass(frozen=True)
@@ -57,21 +74,31 @@ class ScoreDecision:
     reason: str
 
 
+def below_threshold(pct: float, threshold: float) -> bool:
+    """The coaching threshold rule: True when ``pct`` is strictly below (equal meets it)."""
+    return pct < threshold
+
+
 def threshold_reason(pct: float, threshold: float) -> str:
     """``below_threshold`` when strictly below, else ``meets_threshold`` (equal meets)."""
-    return "below_threshold" if pct < threshold else "meets_threshold"
+    return "below_threshold" if below_threshold(pct, threshold) else "meets_threshold"
+
+
+def decide_percentage(status: str, pct: float, possible: float, threshold: float) -> ScoreDecision:
+    """Decide coach/skip for a percentage already computed: not_final, zero_total_points
+    (``possible`` <= 0), else the threshold."""
+    below = possible > 0 and below_threshold(pct, threshold)
+    if not is_final(status):
+        return ScoreDecision(pct, False, below, "skip", "not_final")
+    if possible <= 0:
+        return ScoreDecision(0.0, False, False, "skip", "zero_total_points")
+    reason = threshold_reason(pct, threshold)
+    return ScoreDecision(pct, True, below, "coach" if below else "skip", reason)
 
 
 def decide_score(status: str, score: float, total: float, threshold: float) -> ScoreDecision:
     """Normalize a raw score and decide coach/skip: not_final, zero_total_points, threshold."""
-    pct = percentage(score, total)
-    below = total > 0 and pct < threshold
-    if not is_final(status):
-        return ScoreDecision(pct, False, below, "skip", "not_final")
-    if total <= 0:
-        return ScoreDecision(0.0, False, False, "skip", "zero_total_points")
-    reason = threshold_reason(pct, threshold)
-    return ScoreDecision(pct, True, below, "coach" if below else "skip", reason)
+    return decide_percentage(status, percentage(score, total), total, threshold)
 
 
 # --- sections -----------------------------------------------------------------------------
@@ -189,8 +216,7 @@ def simple_sections(sections: Iterable[Any]) -> list[GroupScore]:
 
 def overall_percentage(groups: Iterable[GroupScore]) -> tuple[float, float]:
     """(percentage, weighted possible): sum(points x weight) / sum(possible x weight) x 100."""
-    points = sum(g.points * g.weight for g in groups)
-    possible = sum(g.possible * g.weight for g in groups)
+    points, possible = weighted_totals((g.points, g.possible, g.weight) for g in groups)
     return percentage(points, possible), possible
 
 
@@ -283,14 +309,17 @@ def in_window(created: datetime, now: datetime, window: timedelta = CAP_WINDOW) 
 
 def cap_reached(created: Iterable[datetime], now: datetime, cap: int) -> bool:
     """True when the agent already has ``cap`` assignments in the last 7 days (0 = no cap)."""
-    if cap <= 0:
-        return False
-    return sum(1 for c in created if in_window(c, now)) >= cap
+    return limit_reached(sum(1 for c in created if in_window(c, now)), cap)
+
+
+def limit_reached(count: int, limit: int) -> bool:
+    """The cap rule: True when ``count`` already reaches ``limit`` (0 = no limit)."""
+    return limit > 0 and count >= limit
 
 
 def open_limit_reached(open_count: int, limit: int) -> bool:
     """True when the agent already carries ``limit`` open assignments (0 = no limit)."""
-    return limit > 0 and open_count >= limit
+    return limit_reached(open_count, limit)
 
 
 def window_start(now: datetime, window: timedelta = CAP_WINDOW) -> datetime:

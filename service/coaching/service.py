@@ -237,7 +237,9 @@ def assign_coaching(
     if agent.inactive:
         return _archive(session, settings, genesys, request, agent)
     policy = policies.resolve(session, settings, request.form_id)
-    if request.percentage is not None and request.percentage >= policy.threshold:
+    if request.percentage is not None and not rules.below_threshold(
+        request.percentage, policy.threshold
+    ):
         return AssignResult("skipped", "meets_threshold")
     return _assign_locked(session, settings, genesys, request, policy, now)
 

@@ -245,14 +245,15 @@ def _decide(
     retracted_id = str(retracted.get("id") or "") if isinstance(retracted, dict) else ""
     supersede(session, evaluation_id=evaluation_id, version=version, retracted_id=retracted_id)
     possible = rules.overall_percentage(groups)[1]
-    if possible <= 0:
-        log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
-        return TriageResult("skipped", "zero_total_points")
-    pct = rules.evaluation_percentage(evaluation, groups)
     form_id = form_id_of(evaluation)
-    policy = policies.resolve(session, settings, form_id)
-    if pct >= policy.threshold:
-        return TriageResult("skipped", "meets_threshold", pct)
+    # The policy is only read for a scorable form (as before: no policy read for 0 points).
+    threshold = policies.resolve(session, settings, form_id).threshold if possible > 0 else 0.0
+    pct = rules.evaluation_percentage(evaluation, groups)
+    decision = rules.decide_percentage(status, pct, possible, threshold)
+    if decision.reason == "zero_total_points":
+        log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
+    if decision.decision != "coach":
+        return TriageResult("skipped", decision.reason, decision.percentage)
     weak = rules.weakest(groups)
     assert weak is not None  # possible > 0 means at least one scored group
     if agent is None:

@@ -27,21 +27,14 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from service.fakes.genesys_faults import Faults, retry_after_header
+from service.fakes.genesys_http import FakeError, fake
 from service.fakes.genesys_org import Org, build_org
 
 Json = dict[str, Any]
-
-
-class FakeError(Exception):
-    """An error answer in the Genesys error shape."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
 class FakeGenesys:
@@ -175,12 +168,6 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
-
-
-def fake() -> FakeGenesys:
-    """The FakeGenesys behind the current request."""
-    instance: FakeGenesys = current_app.extensions["fake_genesys"]
-    return instance
 
 
 def error_body(status: int, code: str, message: str) -> Json:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys import FakeError, fake
+from service.fakes.genesys_http import FakeError, fake
 
 control_bp = Blueprint("fake_control", __name__, url_prefix="/__fake__")
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from service.genesys.formats import genesys_datetime
+
 Json = dict[str, Any]
 
 
 def _iso(ts: datetime) -> str:
-    from service.fakes.genesys_org import iso
-
-    return iso(ts)
+    return genesys_datetime(ts)
 
 
 def _options(ids: Callable[[], str], pairs: list[tuple[str, int]]) -> list[Json]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from service.fakes.genesys import fake
-from service.fakes.genesys_routes import Json, not_found
+from service.fakes.genesys_http import Json, fake, not_found
 
 lifecycle_bp = Blueprint("fake_lifecycle", __name__, url_prefix="/api/v2")
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys import fake
-from service.fakes.genesys_routes import body, not_found, parse_interval, parse_time, public
+from service.fakes.genesys_http import body, fake, not_found, parse_interval, parse_time, public
 
 Json = dict[str, Any]
 media_bp = Blueprint("fake_media", __name__)

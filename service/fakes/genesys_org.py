@@ -19,12 +19,13 @@ from service.fakes.genesys_forms import (
     ZERO_FORM,
     form_json,
 )
+from service.fakes.genesys_sample import DIVISION
 from service.fakes.genesys_scoring import score
+from service.fakes.genesys_transcripts import add_conversations
 from service.genesys.formats import genesys_datetime
 
 Json = dict[str, Any]
 
-DIVISION = {"id": "00000000-0000-4000-8000-000000000001", "name": "Home"}
 STATUSES = ["FINISHED"] * 6 + ["PENDING", "INPROGRESS", "RETRACTED"]
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kai"]
 LAST = ["Moreau", "Okafor", "Schmidt", "Tanaka", "Rossi", "Novak", "Silva", "Berg", "Khan"]
@@ -198,8 +199,6 @@ def random_answers(form: Json, rng: random.Random, skill: float, na_rate: float 
 
 def build_org(seed: int = 1, anchor: datetime | None = None) -> Org:
     """The sample org for ``seed``: 13 users, 5 published forms, 36 evaluations with transcripts."""
-    from service.fakes.genesys_transcripts import add_conversations
-
     rng = random.Random(seed)
     ids = _Ids(rng)
     if anchor is None:

@@ -8,9 +8,17 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys import FakeError, fake
+from service.fakes.genesys_http import (
+    FakeError,
+    body,
+    fake,
+    not_found,
+    now,
+    page,
+    parse_interval,
+    parse_time,
+)
 from service.fakes.genesys_org import iso
-from service.fakes.genesys_routes import body, not_found, now, page, parse_interval, parse_time
 
 Json = dict[str, Any]
 targets_bp = Blueprint("fake_targets", __name__, url_prefix="/api/v2")

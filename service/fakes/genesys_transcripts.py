@@ -12,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from service.fakes.genesys_abcd import ABCD_CHATS
+from service.fakes.genesys_sample import DIVISION
+from service.genesys.formats import genesys_datetime as iso
 
 Json = dict[str, Any]
 
@@ -129,8 +131,6 @@ def _one_conversation(
     start: Any,
     turns: list[tuple[str, str]],
 ) -> None:
-    from service.fakes.genesys_org import iso
-
     cid, comm, queue, customer_pid, agent_pid = ids(), ids(), ids(), ids(), ids()
     start_ms = int(start.timestamp() * 1000)
     agent_name = org.users[agent]["name"]
@@ -223,8 +223,6 @@ def _one_conversation(
 
 def org_division() -> str:
     """The sample org's only division."""
-    from service.fakes.genesys_org import DIVISION
-
     return DIVISION["id"]
 
 

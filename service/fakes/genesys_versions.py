@@ -13,11 +13,14 @@ oldest first, then the current one.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify
 
-from service.fakes.genesys import FakeGenesys, fake
+from service.fakes.genesys_http import fake
+
+if TYPE_CHECKING:
+    from service.fakes.genesys import FakeGenesys
 
 Json = dict[str, Any]
 versions_bp = Blueprint("fake_versions", __name__, url_prefix="/__fake__")

@@ -16,9 +16,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys import FakeError, fake
+from service.fakes.genesys_http import FakeError, body, fake, not_found, parse_time
 from service.fakes.genesys_org import iso
-from service.fakes.genesys_routes import body, not_found, parse_time
 
 Json = dict[str, Any]
 wfm_bp = Blueprint("fake_wfm", __name__)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, id_column, utcnow
+from service.jobs.rules import MAX_ATTEMPTS
 
 
 class Job(Base):
@@ -23,7 +24,7 @@ class Job(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=4)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=MAX_ATTEMPTS)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     locked_by: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from service.settings import DEFAULT_JOB_BACKOFF_SECONDS
+
 STATES = ("queued", "running", "done", "dead")
 
 
@@ -17,6 +19,15 @@ def retry_delay(
     base = backoffs[min(max(attempt, 1), len(backoffs)) - 1]
     spread = base * jitter
     return max(0.0, base + (rng or random).uniform(-spread, spread))
+
+
+def attempts_for(backoffs: tuple[object, ...] | list[object]) -> int:
+    """How many attempts a retry schedule allows: the first one plus one per backoff step."""
+    return len(backoffs) + 1
+
+
+# Attempts of a job by default: the first plus one per step of the default retry schedule (4).
+MAX_ATTEMPTS = attempts_for(DEFAULT_JOB_BACKOFF_SECONDS)
 
 
 def next_state(attempts: int, max_attempts: int, permanent: bool) -> str:

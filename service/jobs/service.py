@@ -32,7 +32,7 @@ def enqueue(
     *,
     key: str | None = None,
     delay_seconds: float = 0.0,
-    max_attempts: int = 4,
+    max_attempts: int = rules.MAX_ATTEMPTS,
     correlation_id: str | None = None,
 ) -> tuple[Job, bool]:
     """Add a job in the caller's transaction; returns (job, created). Same key, same job."""

@@ -114,9 +114,10 @@ def evaluator_bias(devs: Sequence[Deviation], min_points: float = 3.0) -> list[d
 
 @dataclass(frozen=True)
 class ExpertGap:
-    """The expert's score minus the mean of the other human panelists on one interaction."""
+    """The expert evaluator's score minus the mean of the other human evaluators on one
+    interaction (docs/glossary.md: the report calls the expert "calibrator")."""
 
-    calibrator_id: str
+    expert_id: str
     month: str
     gap: float
 
@@ -150,9 +151,9 @@ def calibrator_drift(gaps: Sequence[ExpertGap], max_gap: float) -> list[dict[str
     """Per calibrator and month: mean gap to the team, flagged when its size exceeds ``max_gap``."""
     grouped: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for g in gaps:
-        grouped[g.calibrator_id][g.month].append(g.gap)
+        grouped[g.expert_id][g.month].append(g.gap)
     out = []
-    for calibrator, months in sorted(grouped.items()):
+    for expert, months in sorted(grouped.items()):
         history = []
         for month, values in sorted(months.items()):
             ci = mean_ci(values)
@@ -162,7 +163,7 @@ def calibrator_drift(gaps: Sequence[ExpertGap], max_gap: float) -> list[dict[str
         overall = mean_ci([g for values in months.values() for g in values])
         out.append(
             {
-                "calibrator_id": calibrator,
+                "calibrator_id": expert,  # API name (docs/glossary.md)
                 "overall": overall,
                 "flagged": bool(flagged_months),
                 "flagged_months": flagged_months,

@@ -13,7 +13,7 @@ from service.scoring.phrases import score_phrase_item
 from service.scoring.prompt import NA, PROMPTS, Prompt, messages
 from service.scoring.results import CallLog, Evidence, ItemResult, ScoreResult
 from service.scoring.scorecard import Question, Scorecard
-from service.settings import Settings
+from service.settings import EVIDENCE_THRESHOLD, Settings
 from service.transcripts.rules import (
     DEFAULT_REDACTION_PATTERNS,
     Transcript,
@@ -28,7 +28,7 @@ class EngineConfig:
     """Knobs of one scoring run."""
 
     max_attempts: int = 3
-    evidence_threshold: float = 92.0
+    evidence_threshold: float = EVIDENCE_THRESHOLD
     risk_max_turns: int = 3
     max_output_tokens: int = 2000
     policy: rules.Policy = rules.Policy()

@@ -15,11 +15,13 @@ from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
+from service.settings import EVIDENCE_THRESHOLD
 from service.transcripts.rules import NEUTRAL_TOKEN, REDACTION_RE, Transcript, Turn
 
 _PUNCT: dict[int, str | None] = {ord(c): " " for c in '",.;:!?()[]{}<>-_/\\|*~“”«»…–—'}
 _PUNCT.update({ord(c): None for c in "'`‘’"})  # "don't" and "dont" are the same word
 MIN_FUZZY_CHARS = 12  # shorter quotes must match exactly: fuzz on 5 letters proves nothing
+WORD_CUTOFF = 80.0  # rapidfuzz ratio below which a quote word is not the span's word at all
 
 
 @dataclass(frozen=True)
@@ -104,13 +106,13 @@ def _words_close(quote: str, span: str, max_misses: int = 1) -> bool:
         if word in pool:
             continue
         best = max((fuzz.ratio(word, p) for p in pool), default=0.0)
-        if best < 80 or len(word) <= 3:
+        if best < WORD_CUTOFF or len(word) <= 3:
             return False
         misses += 1
     return misses <= max_misses
 
 
-def find_quote(quote: str, text: str, threshold: float = 92.0) -> Match:
+def find_quote(quote: str, text: str, threshold: float = EVIDENCE_THRESHOLD) -> Match:
     """Locate ``quote`` in ``text``: normalized exact match, then a strict fuzzy alignment."""
     q = normalize(quote)
     t, index = normalize_with_map(text)
@@ -173,7 +175,7 @@ def verify(
     turn: int,
     quote: str,
     speakers: tuple[str, ...] = ("agent",),
-    threshold: float = 92.0,
+    threshold: float = EVIDENCE_THRESHOLD,
 ) -> Match:
     """Verify one evidence quote against the turn it cites."""
     if not 0 <= turn < len(transcript.turns):
@@ -196,7 +198,10 @@ class PhraseHit:
 
 
 def find_phrase(
-    transcript: Transcript, phrase: str, speakers: tuple[str, ...], threshold: float = 92.0
+    transcript: Transcript,
+    phrase: str,
+    speakers: tuple[str, ...],
+    threshold: float = EVIDENCE_THRESHOLD,
 ) -> PhraseHit | None:
     """The first turn of the given speakers that contains the phrase (fuzzy, word-checked)."""
     for i, turn in enumerate(transcript.turns):

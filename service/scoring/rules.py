@@ -12,6 +12,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from service.coaching.rules import percentage as score_percentage
+from service.coaching.rules import weighted_totals
 from service.transcripts.rules import Transcript
 
 # Namespace of our uuid5 keys: fixed forever, or retries would stop matching.
@@ -185,21 +187,20 @@ class ItemScore:
 def percentage(
     items: list[ItemScore], weights: dict[str, float], weighted: bool = True
 ) -> float | None:
-    """Genesys weighting: sum(points x weight) / sum(possible x weight) x 100, 2 decimals.
+    """Genesys weighting: sum(points x weight) / sum(possible x weight) x 100, 2 decimals
+    rounded half-up (``service.coaching.rules.weighted_totals`` and ``percentage``).
 
     N/A and excluded items count 0 of 0 (as Genesys counts N/A); a failed kill question gives 0.
     None when nothing is scorable (no possible points): that is no score, never 0 %.
     """
-    num = den = 0.0
-    for item in items:
-        if not item.counted:
-            continue
-        weight = weights.get(item.section_id, 1.0) if weighted else 1.0
-        num += item.score * weight
-        den += item.max_score * weight
+    num, den = weighted_totals(
+        (item.score, item.max_score, weights.get(item.section_id, 1.0) if weighted else 1.0)
+        for item in items
+        if item.counted
+    )
     if any(i.kill_failed for i in items):
         return 0.0  # a failed kill question zeroes the whole evaluation
-    return round(num / den * 100, 2) if den > 0 else None
+    return score_percentage(num, den) if den > 0 else None
 
 
 def floor_points(value: float) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.coaching import rules as coaching_rules
 from service.coaching import service as coaching
 from service.coaching.agents import AgentStatus, agent_status, within
 from service.coaching.models import CoachingAssignment
@@ -219,7 +220,7 @@ def _judge(
 def _sentiment_cap_reached(session: Session, agent_id: str, now: datetime, cap: int) -> bool:
     """Automated sentiment sessions of the agent in the rolling 7 days (read under the lock)."""
     if cap <= 0:
-        return False
+        return False  # no cap: no count to read
     count = session.scalar(
         select(func.count())
         .select_from(CoachingAssignment)
@@ -227,10 +228,10 @@ def _sentiment_cap_reached(session: Session, agent_id: str, now: datetime, cap: 
             CoachingAssignment.agent_id == agent_id,
             CoachingAssignment.trigger == TRIGGER,
             CoachingAssignment.status != "cancelled",
-            CoachingAssignment.created_at > now - CAP_WINDOW,
+            CoachingAssignment.created_at > coaching_rules.window_start(now, CAP_WINDOW),
         )
     )
-    return int(count or 0) >= cap
+    return coaching_rules.limit_reached(int(count or 0), cap)
 
 
 def _facilitator(agent: AgentStatus, agent_id: str, pool: tuple[str, ...]) -> str:

@@ -263,7 +263,8 @@ def calibrators_report(
     empty = {"sessionId": sess.id, "status": state.status, "gap": gap, "calibrators": []}
     if not state.revealed:
         return {**empty, "flagged": [], "note": "not revealed yet: nothing is shown"}
-    leaders = sessions.to_ratings(sess, sessions.session_scores(db, sess))
+    shown = sessions.shown_scores(sessions.session_scores(db, sess), state)[0]
+    leaders = sessions.to_ratings(sess, shown)
     grouped: dict[str, list[tuple[float, dict[str, float]]]] = defaultdict(list)
     for x in leaders:
         if x.kind == "human":
