@@ -107,6 +107,15 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "calibration.calibrators_report": STAFF,
         "calibration.criteria_report": STAFF,
         "calibration.ai_report": STAFF,
+        # data out (issue 18): exports and the BI read API, admins and the integration credential
+        "exports.list_kinds": ADMIN,
+        "exports.download": ADMIN,
+        "exports.bi_calibration_answers": ADMIN,
+        "exports.bi_calibration_scores": ADMIN,
+        "exports.bi_calibration_statistics": ADMIN,
+        "exports.bi_coaching_assignments": ADMIN,
+        "exports.bi_scoring_answers": ADMIN,
+        "exports.bi_scoring_requests": ADMIN,
     }
 )
 
