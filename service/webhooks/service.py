@@ -1,7 +1,9 @@
 """Outbound event use cases: ``emit`` (other domains call it), fan-out, delivery, replay.
 
 ``emit`` writes the event to the outbox and enqueues its dispatch job in the caller's
-transaction, so an event exists exactly when the business change committed. The dispatch job
+transaction, so an event exists exactly when the business change committed (with no
+subscription for its type, only the outbox row is written: ``qmloop events replay`` sends it
+once one exists). The dispatch job
 enqueues one delivery job per matching subscription; each delivery is retried with the queue's
 backoff and dead-lettered after ``QM_WEBHOOK_MAX_ATTEMPTS``. Delivery is at least once: a
 receiver dedupes on the event id.
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,8 +44,18 @@ def emit(session: Session, event_type: str, payload: dict[str, Any]) -> WebhookE
     event = WebhookEvent(id=new_id(), type=event_type, payload=payload, occurred_at=utcnow())
     session.add(event)
     session.flush()
-    enqueue(session, DISPATCH, {"eventId": event.id}, key=f"webhook-dispatch:{event.id}")
+    if _anyone_subscribed(event_type):
+        enqueue(session, DISPATCH, {"eventId": event.id}, key=f"webhook-dispatch:{event.id}")
     return event
+
+
+def _anyone_subscribed(event_type: str) -> bool:
+    """False only when we know no subscription takes the type (then the outbox row alone is
+    kept, for a replay once one does); outside an app we cannot tell, so we dispatch."""
+    if not has_app_context():
+        return True
+    settings = current_app.config.get("QM_SETTINGS")
+    return settings is None or bool(subscriptions_for(settings, event_type))
 
 
 def subscriptions_for(settings: Settings, event_type: str) -> list[WebhookSubscription]:
