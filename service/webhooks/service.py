@@ -50,12 +50,16 @@ def emit(session: Session, event_type: str, payload: dict[str, Any]) -> WebhookE
 
 
 def _anyone_subscribed(event_type: str) -> bool:
-    """False only when we know no subscription takes the type (then the outbox row alone is
-    kept, for a replay once one does); outside an app we cannot tell, so we dispatch."""
+    """True when a subscription of the current app's settings takes the type.
+
+    Requests and jobs always run inside an app. Outside one (a library call) we cannot tell,
+    and only the outbox row is kept, as when nobody subscribes: ``qmloop events replay`` sends
+    such events once a subscription wants them.
+    """
     if not has_app_context():
-        return True
+        return False
     settings = current_app.config.get("QM_SETTINGS")
-    return settings is None or bool(subscriptions_for(settings, event_type))
+    return settings is not None and bool(subscriptions_for(settings, event_type))
 
 
 def subscriptions_for(settings: Settings, event_type: str) -> list[WebhookSubscription]:
