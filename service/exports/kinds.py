@@ -201,9 +201,42 @@ def _assignment(a: Any, _ctx: Any) -> Iterator[dict[str, Any]]:
     }
 
 
+_ASSIGNMENT_FIELDS = [
+    "id",
+    "evaluation_id",
+    "evaluation_version",
+    "agent_id",
+    "conversation_id",
+    "form_id",
+    "section_id",
+    "section_name",
+    "percentage",
+    "module_id",
+    "evaluation_date",
+    "due_date",
+    "trigger",
+    "status",
+    "close_reason",
+    "target",
+    "delivery_state",
+    "external_id",
+    "created_at",
+    "delivered_at",
+    "started_at",
+    "closed_at",
+    "updated_at",
+]
+
+
+def _assignments_source() -> Any:
+    # Plain columns, not entities: a million-row export skips building ORM objects.
+    return select(*(getattr(CoachingAssignment, name) for name in _ASSIGNMENT_FIELDS))
+
+
 declare(
     ExportKind(
         name="coaching_assignments",
+        source=_assignments_source,
         description="One row per coaching assignment with its lifecycle (assigned ... closed).",
         model=CoachingAssignment,
         occurred=CoachingAssignment.created_at,
@@ -267,7 +300,7 @@ def _calibration_scores_source() -> Any:
 
 
 def _calibration_score(row: Any, _ctx: Any) -> Iterator[dict[str, Any]]:
-    score, conversation_id, agent_id = row
+    score, conversation_id, agent_id = row[:3]
     yield {
         "calibration_score_id": score.id,
         "session_id": score.session_id,
@@ -313,7 +346,7 @@ declare(
 
 
 def _calibration_answers(row: Any, _ctx: Any) -> Iterator[dict[str, Any]]:
-    score, conversation_id, agent_id = row
+    score, conversation_id, agent_id = row[:3]
     for answer in score.answers or []:
         yield {
             "calibration_score_id": score.id,

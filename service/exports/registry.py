@@ -33,7 +33,7 @@ class ExportKind:
     (when the fact happened); ``changed`` the attribute (or SQL expression) of the change
     cursor, set on every write of the source row; ``source`` an optional select whose first
     entity is ``model`` (for joins; default ``select(model)``); ``rows(row, ctx)`` turns one
-    source row (the entity, or the select's row when ``source`` is set) into zero or more
+    source row (the entity, or the select's whole row when ``source`` is set) into zero or more
     export rows (dicts keyed by column name), ``ctx`` an ``ExportContext``; ``filters`` are
     the BI API's equality filters, column name to source attribute; ``key`` the columns that
     identify a row (what a loader upserts on).

@@ -102,7 +102,7 @@ def positioned_rows(
     result = ctx.session.execute(statement(kind, sel).execution_options(yield_per=BATCH))
     for row in result:
         changed, source_id = rules.instant(row[-2]), str(row[-1])
-        source = row[0] if kind.source is None else tuple(row[:-2])
+        source = row[0] if kind.source is None else row
         skip = 0
         if (
             sel.after is not None

@@ -100,24 +100,32 @@ def _parquet(rows: Iterable[dict[str, Any]], kind: ExportKind, row_group: int) -
     import pyarrow.parquet as pq
 
     schema = arrow_schema(kind)
+    names = kind.column_names
     sink = _Sink()
     writer = pq.ParquetWriter(sink, schema)
-    batch: list[dict[str, Any]] = []
+    # Column lists, not a list of row dicts: a row group's values are held once, column-wise.
+    columns: list[list[Any]] = [[] for _ in names]
+    count = 0
     for row in rows:
-        batch.append(_numbers_as_float(row, kind))
-        if len(batch) >= row_group:
-            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
-            batch.clear()
+        for values, name in zip(columns, names, strict=True):
+            values.append(row.get(name))
+        count += 1
+        if count == row_group:
+            writer.write_batch(_batch(pa, columns, schema))
+            count = 0
             yield sink.drain()
-    if batch:
-        writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+    if count:
+        writer.write_batch(_batch(pa, columns, schema))
     writer.close()
     yield sink.drain()
 
 
-def _numbers_as_float(row: dict[str, Any], kind: ExportKind) -> dict[str, Any]:
-    for col in kind.columns:
-        value = row.get(col.name)
-        if col.type == "number" and isinstance(value, int) and not isinstance(value, bool):
-            row[col.name] = float(value)
-    return row
+def _batch(pa: Any, columns: list[list[Any]], schema: Any) -> Any:
+    """One record batch of the collected columns (then emptied); ints in float columns cast."""
+    arrays = []
+    for values, field in zip(columns, schema, strict=True):
+        if pa.types.is_floating(field.type):
+            values[:] = [float(v) if isinstance(v, int) else v for v in values]
+        arrays.append(pa.array(values, type=field.type))
+        values.clear()
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
