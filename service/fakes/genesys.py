@@ -297,6 +297,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     from service.fakes.genesys_media import media_bp
     from service.fakes.genesys_routes import api_bp
     from service.fakes.genesys_targets import targets_bp
+    from service.fakes.genesys_wfm import wfm_bp
 
     app = Flask("fake_genesys")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -312,6 +313,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(wfm_bp)
     return app
 
 
