@@ -124,6 +124,8 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "exports.bi_coaching_assignments": ADMIN,
         "exports.bi_scoring_answers": ADMIN,
         "exports.bi_scoring_requests": ADMIN,
+        "exports.bi_sentiment_interactions": ADMIN,
+        "exports.bi_recognitions": ADMIN,
     }
 )
 

@@ -58,3 +58,14 @@ def calibration(sess: Any, how: str) -> dict[str, Any]:
         "closedAt": _iso(sess.closed_at),
         "deadline": _iso(sess.deadline),
     }
+
+
+def recognition(rec: Any) -> dict[str, Any]:
+    """``recognition.given``: kudos for a highly positive interaction (one per agent per day)."""
+    return {
+        "recognitionId": rec.id,
+        "agentId": rec.agent_id,
+        "day": _iso(rec.day),
+        "conversationId": rec.conversation_id,
+        "customerScore": rec.customer_score,
+    }
