@@ -36,7 +36,7 @@ def _read_cursor(cursor: str | None, cursor_file: Path | None) -> str | None:
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(_kind_names()))
+@click.argument("kind", type=click.Choice(_kind_names()), metavar="KIND")
 @click.option("--from", "start", help="Rows that occurred at or after (ISO 8601, UTC).")
 @click.option("--to", "end", help="Rows that occurred before (ISO 8601, UTC).")
 @click.option(
