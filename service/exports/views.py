@@ -107,7 +107,8 @@ def _bi_view(kind: ExportKind) -> Callable[[], Response]:
         bp,
         "get",
         f"/api/v1/bi/{kind.name}",
-        f"BI: {kind.description} Paged in change order (keyset cursor).",
+        f"BI: {kind.description} Paged in change order (keyset cursor); past the per-client "
+        "budget: 429 rate_limited with Retry-After.",
         query=query_model,
         response=page_model,
         tag="BI",
