@@ -2,8 +2,8 @@
 
 A kind's columns are its contract with warehouses and BI tools: names and types are documented
 once in ``docs/data-dictionary.md`` (generated from this registry; a test holds them equal) and
-only ever grow. Adding a kind is one ``declare(ExportKind(...))`` in ``kinds.py`` (plus its row
-in ``service/auth/matrix.py`` for the BI route).
+only ever grow. Adding a kind is one ``declare(ExportKind(...))`` in ``kinds/<domain>.py``
+(plus its row in ``service/auth/matrix.py`` for the BI route).
 """
 
 from __future__ import annotations

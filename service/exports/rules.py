@@ -118,7 +118,7 @@ def dictionary_markdown(kinds: Iterable[Any]) -> str:
         "# Data dictionary",
         "",
         "Every export kind of `qmloop export`, `GET /api/v1/exports/<kind>` and the BI read API",
-        "`GET /api/v1/bi/<kind>`. Generated from `service/exports/kinds.py` by",
+        "`GET /api/v1/bi/<kind>`. Generated from `service/exports/kinds/` by",
         "`python -m service.exports.dictionary > docs/data-dictionary.md`; a test fails when they",
         "differ. Names and types are stable: columns are only ever added at the end of a kind.",
         "",
