@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Defaults an operator changes through the settings below (named once, used by the modules).
@@ -84,6 +84,15 @@ def login_host_for(api_host: str) -> str:
     if host.startswith("api."):
         host = "login." + host[len("api.") :]
     return f"{parts.scheme}://{host}"
+
+
+class WebhookSubscription(BaseModel):
+    """One receiver of outbound events (``QM_WEBHOOK_SUBSCRIPTIONS``)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr
+    events: list[str] = Field(default_factory=lambda: ["*"])
 
 
 class Settings(BaseSettings):
@@ -252,6 +261,16 @@ class Settings(BaseSettings):
     sentiment_calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # --- kit settings ---
+
+    # --- data out settings (issue 18: exports, outbound webhooks, BI read API) ---
+    # Outbound event webhooks: a JSON list of {"name", "url", "secret", "events": [...]}
+    # (``"*"`` for every type); see docs/data-out.md.
+    webhook_subscriptions: list[WebhookSubscription] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    # Exports and the BI API leave out rows changed in the last N seconds (see docs/data-out.md).
+    export_settle_seconds: int = Field(default=30, ge=0, le=3600)
+    bi_requests_per_minute: int = Field(default=120, ge=1, le=100_000)
 
     # --- database failure settings (issue 9: bounded waits, 503 instead of a hung request) ---
     # Every wait below stays under the data actions' 8 s budget (coaching_genesys_budget_seconds).

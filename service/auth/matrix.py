@@ -136,6 +136,17 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "disputes.accept": AGENT_ACTION,
         "disputes.dispute": AGENT_ACTION,
         "disputes.answer": SUPERVISOR_ANSWER,
+        # data out (issue 18): exports and the BI read API, admins and the integration credential
+        "exports.list_kinds": ADMIN,
+        "exports.download": ADMIN,
+        "exports.bi_calibration_answers": ADMIN,
+        "exports.bi_calibration_scores": ADMIN,
+        "exports.bi_calibration_statistics": ADMIN,
+        "exports.bi_coaching_assignments": ADMIN,
+        "exports.bi_scoring_answers": ADMIN,
+        "exports.bi_scoring_requests": ADMIN,
+        "exports.bi_sentiment_interactions": ADMIN,
+        "exports.bi_recognitions": ADMIN,
     }
 )
 

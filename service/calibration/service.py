@@ -29,6 +29,8 @@ from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.jobs.service import enqueue
 from service.reliability.ratings import KIND_HUMAN, Answer, Rating
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 ON_BEHALF_ROLES = ("integration", "admin")
 
@@ -228,6 +230,7 @@ def close(
     if sess.closed_at is None:
         sess.closed_at = now
         db.flush()
+        emit(db, "calibration.revealed", payloads.calibration(sess, "closed"))
     return sess
 
 
@@ -264,7 +267,10 @@ def submit(
     interaction = _interaction(sess, data.conversationId)
     if progress(db, sess, now).revealed:
         raise Conflict("Scores are locked once a session is revealed.", code="session_revealed")
-    return upsert_score(db, sess, interaction, evaluator, data, now, source, external_id)
+    score = upsert_score(db, sess, interaction, evaluator, data, now, source, external_id)
+    if progress(db, sess, now).revealed:  # this score completed the panel
+        emit(db, "calibration.revealed", payloads.calibration(sess, "complete"))
+    return score
 
 
 def _answers_json(answers: list[AnswerIn]) -> list[dict[str, Any]]:

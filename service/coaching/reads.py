@@ -12,6 +12,8 @@ from service.coaching.schemas import AssignmentOut, AssignmentQuery, PolicyOut
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
 from service.jobs.models import Job
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 
 def list_assignments(
@@ -80,6 +82,7 @@ def set_status(
     a.status = status
     a.closed_at = utcnow()
     session.flush()
+    emit(session, f"coaching.{status}", payloads.assignment(a))
     return a
 
 

@@ -29,6 +29,8 @@ from service.errors import InvalidInput
 from service.genesys.api import GenesysApi, GenesysUnavailable
 from service.jobs.service import enqueue
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +289,7 @@ def _assign_locked(
     if inserted is None:
         return _race_lost(session, req, key)
     row = inserted
+    emit(session, "coaching.assigned", payloads.assignment(row))
     agent_row.assignments_total += 1
     agent_row.last_assigned_at = now
     if target != "local":

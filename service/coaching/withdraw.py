@@ -14,12 +14,14 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from service.coaching import rules
 from service.coaching.models import CoachingAssignment
 from service.db import utcnow
 from service.jobs.service import enqueue
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +87,14 @@ def queue_withdraw(session: Session, row: CoachingAssignment, reason: str) -> No
 
 def cancel(row: CoachingAssignment, reason: str, now: datetime) -> None:
     """Close an assignment nobody started, saying why."""
-    if row.status != "cancelled":
+    was_open = row.status != "cancelled"
+    if was_open:
         row.status = "cancelled"
         row.closed_at = now
     row.close_reason = reason
+    session = object_session(row)
+    if was_open and session is not None:
+        emit(session, "coaching.cancelled", payloads.assignment(row))
     log.info("coaching %s cancelled: %s (%s)", row.id, reason, row.evaluation_id)
 
 

@@ -22,6 +22,8 @@ from service.scoring.schemas import InteractionIn, ScoreTranscriptOut
 from service.scoring.scorecard import Scorecard, ScorecardError
 from service.settings import Settings
 from service.transcripts.rules import TranscriptError, parse_document
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,8 @@ def record(session: Session, row: ScoringRequest, card: Scorecard, result: Score
         row.status = "needs_review" if result.needs_review else "scored"
         row.reason = "; ".join(result.review_reasons)[:2000]
     session.flush()
+    if not result.skipped:
+        emit(session, "evaluation.scored", payloads.scoring(row))
 
 
 def get_request(session: Session, *, request_id: str) -> ScoringRequest:

@@ -29,6 +29,8 @@ from service.sentiment.policies import ResolvedSentimentPolicy
 from service.sentiment.schemas import EvaluateSentimentIn, EvaluateSentimentOut
 from service.sentiment.sources import Measured, ended_at, measure
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger(__name__)
 
@@ -345,6 +347,7 @@ def _kudos(session: Session, settings: Settings, row: SentimentInteraction) -> t
     if rec is None:
         return "none", "kudos_daily_limit"
     row.recognition_id = rec.id
+    emit(session, "recognition.given", payloads.recognition(rec))
     payload = {"recognition_id": rec.id}
     if webhook:
         enqueue(session, "sentiment.kudos", payload, key=f"kudos:{rec.id}")

@@ -1,0 +1,71 @@
+"""The ``data`` of each outbound event type, built from the business rows (documented in
+docs/data-out.md). Field names follow the JSON API (camelCase); ids are the export keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def assignment(a: Any) -> dict[str, Any]:
+    """``coaching.assigned`` / ``coaching.completed`` / ``coaching.cancelled``."""
+    return {
+        "assignmentId": a.id,
+        "evaluationId": a.evaluation_id,
+        "evaluationVersion": a.evaluation_version,
+        "agentId": a.agent_id,
+        "conversationId": a.conversation_id,
+        "formId": a.form_id,
+        "sectionId": a.section_id,
+        "sectionName": a.section_name,
+        "percentage": a.percentage,
+        "moduleId": a.module_id,
+        "dueDate": _iso(a.due_date),
+        "target": a.target,
+        "status": a.status,
+        "closeReason": a.close_reason,
+        "closedAt": _iso(a.closed_at),
+    }
+
+
+def scoring(row: Any) -> dict[str, Any]:
+    """``evaluation.scored``: an automated scoring finished (scored or needs review)."""
+    return {
+        "scoringRequestId": row.id,
+        "conversationId": row.conversation_id,
+        "agentId": row.agent_id,
+        "evaluationId": row.evaluation_id or "",
+        "scorecardId": row.scorecard_id,
+        "scorecardVersion": row.scorecard_version,
+        "status": row.status,
+        "percentage": row.percentage,
+        "model": row.model,
+        "promptVersion": row.prompt_version,
+    }
+
+
+def calibration(sess: Any, how: str) -> dict[str, Any]:
+    """``calibration.revealed``; ``how`` is ``closed`` (early, by an admin) or ``complete``."""
+    return {
+        "sessionId": sess.id,
+        "name": sess.name,
+        "formId": sess.form_id,
+        "expertId": sess.expert_id,
+        "revealedBy": how,
+        "closedAt": _iso(sess.closed_at),
+        "deadline": _iso(sess.deadline),
+    }
+
+
+def recognition(rec: Any) -> dict[str, Any]:
+    """``recognition.given``: kudos for a highly positive interaction (one per agent per day)."""
+    return {
+        "recognitionId": rec.id,
+        "agentId": rec.agent_id,
+        "day": _iso(rec.day),
+        "conversationId": rec.conversation_id,
+        "customerScore": rec.customer_score,
+    }
