@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from service.governance.redaction import Redactor
+from service.governance.rules import PLACEHOLDER_PATTERN
 from service.llm.client import ChatModel, ChatResult, LlmError, LlmTruncated, LlmUnavailable
 from service.scoring import rules
 from service.scoring.evidence import verify
@@ -33,6 +35,10 @@ class EngineConfig:
     max_output_tokens: int = 2000
     policy: rules.Policy = rules.Policy()
     redaction_patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS
+    # Personal data replaced with typed placeholders before the model (service/governance).
+    pii_redaction: bool = True
+    pii_ner_model: str = ""
+    pii_threshold: float = 0.4
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -46,6 +52,9 @@ class EngineConfig:
             redaction_patterns=redaction_patterns(
                 settings.scoring_redaction_defaults, settings.scoring_redaction_patterns
             ),
+            pii_redaction=settings.governance_pii_redaction,
+            pii_ner_model=settings.governance_ner_model,
+            pii_threshold=settings.governance_pii_threshold,
         )
 
 
@@ -290,7 +299,12 @@ def score(
         )
     # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
     # before phrase matching and before the model sees the transcript.
-    patterns = redaction_patterns(False, cfg.redaction_patterns, card.redaction_patterns)
+    # Personal data becomes typed placeholders first; the placeholders always count as redaction.
+    if cfg.pii_redaction:
+        transcript = Redactor(cfg.pii_ner_model, cfg.pii_threshold).redact(transcript)
+    patterns = redaction_patterns(
+        False, cfg.redaction_patterns, card.redaction_patterns, (PLACEHOLDER_PATTERN,)
+    )
     redaction = redaction_regex(patterns)
     t = neutralize_redactions(transcript, redaction)
     phrase_reasons: list[str] = []

@@ -1,0 +1,1 @@
+"""Data and AI governance: PII redaction, retention, erasure, encryption, fairness (issue 17)."""
