@@ -38,6 +38,8 @@ from presidio_analyzer.predefined_recognizers import (
     SpacyRecognizer,
     UsSsnRecognizer,
 )
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
 
 from service.governance import rules
 from service.transcripts.rules import Transcript
@@ -242,7 +244,7 @@ class Redactor:
 
     def redact_text(self, text: str, context: list[str] | None = None) -> str:
         """One text with every detected datum replaced by its placeholder."""
-        return rules.apply_spans(text, self.spans(text, context or []))
+        return anonymize(text, self.spans(text, context or []))
 
     def redact(self, transcript: Transcript) -> Transcript:
         """The transcript with personal data replaced; turn count and order are unchanged.
@@ -259,12 +261,25 @@ class Redactor:
             context = " ".join(t.text for t in turns[max(0, i - 2) : i + 1]).lower().split()
             found = self.spans(turn.text, [w.strip("?.,!:;") for w in context])
             names += [turn.text[s.start : s.end] for s in found if s.entity_type == "PERSON"]
-            texts.append(rules.apply_spans(turn.text, found))
+            texts.append(anonymize(turn.text, found))
         words = rules.name_tokens(names, _STOPWORDS)
         if words:
             texts = [_redact_words(text, words) for text in texts]
         new_turns = tuple(replace(t, text=x) for t, x in zip(turns, texts, strict=True))
         return replace(transcript, turns=new_turns)
+
+
+_ANONYMIZER = AnonymizerEngine()
+
+
+def anonymize(text: str, spans: list[rules.Span]) -> str:
+    """Presidio's anonymizer on the merged spans: each becomes ``<ENTITY_TYPE>``."""
+    merged = rules.merge_spans(spans)
+    if not merged:
+        return text
+    results = [RecognizerResult(s.entity_type, s.start, s.end, s.score) for s in merged]
+    operators = {"DEFAULT": OperatorConfig("replace")}  # "<ENTITY_TYPE>"
+    return str(_ANONYMIZER.anonymize(text, results, operators=operators).text)  # type: ignore[arg-type]
 
 
 def _plausible_name(text: str) -> bool:
