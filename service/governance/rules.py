@@ -88,6 +88,23 @@ def leaked(datum: str, redacted: str) -> bool:
     return datum.strip().lower() in redacted.lower()
 
 
+# --- language ---------------------------------------------------------------------------------
+
+
+def language_supported(language: str, declared: Iterable[str]) -> bool:
+    """True when a transcript's language is one a scorecard declares.
+
+    Tags compare case-insensitively (``en-us`` = ``en-US``, ``_`` = ``-``); a declared bare
+    language (``en``) covers every region of it (``en-GB``), a declared region only itself. A
+    scorecard that declares nothing, or a transcript of unknown language, is supported.
+    """
+    declared = [d.strip().lower().replace("_", "-") for d in declared if d.strip()]
+    lang = language.strip().lower().replace("_", "-")
+    if not declared or not lang:
+        return True
+    return lang in declared or lang.split("-", 1)[0] in declared
+
+
 # --- flip-rate statistics (fairness) -----------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.governance.redaction import Redactor
-from service.governance.rules import PLACEHOLDER_PATTERN
+from service.governance.rules import PLACEHOLDER_PATTERN, language_supported
 from service.llm.client import ChatModel, ChatResult, LlmError, LlmTruncated, LlmUnavailable
 from service.scoring import rules
 from service.scoring.evidence import verify
@@ -39,6 +39,8 @@ class EngineConfig:
     pii_redaction: bool = True
     pii_ner_model: str = ""
     pii_threshold: float = 0.4
+    # Score transcripts in languages the scorecard does not declare (else: language_unsupported).
+    allow_other_languages: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -55,6 +57,7 @@ class EngineConfig:
             pii_redaction=settings.governance_pii_redaction,
             pii_ner_model=settings.governance_ner_model,
             pii_threshold=settings.governance_pii_threshold,
+            allow_other_languages=settings.governance_allow_other_languages,
         )
 
 
@@ -276,6 +279,22 @@ def _llm_items(
     return items
 
 
+def _language_unsupported(card: Scorecard, chat: ChatModel | None, prompt: Prompt) -> ScoreResult:
+    neutral = [
+        _neutral_item(q, s.id, "language_unsupported") for s in card.sections for q in s.questions
+    ]
+    return ScoreResult(
+        scorecard_id=card.id,
+        scorecard_version=card.version,
+        model=chat.model if chat else "",
+        prompt_version=prompt.version,
+        items=neutral,
+        percentage=None,
+        needs_review=True,
+        review_reasons=["language_unsupported"],
+    )
+
+
 def score(
     transcript: Transcript, card: Scorecard, chat: ChatModel | None, cfg: EngineConfig
 ) -> ScoreResult:
@@ -299,6 +318,9 @@ def score(
         )
     # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
     # before phrase matching and before the model sees the transcript.
+    if not (cfg.allow_other_languages or language_supported(transcript.language, card.languages)):
+        # The rubric and prompt were written for other languages: a human scores this one.
+        return _language_unsupported(card, chat, prompt)
     # Personal data becomes typed placeholders first; the placeholders always count as redaction.
     if cfg.pii_redaction:
         transcript = Redactor(cfg.pii_ner_model, cfg.pii_threshold).redact(transcript)
