@@ -90,6 +90,7 @@ CASES = [
     ("sentiment policies load missing.yaml", {}, "'missing.yaml' does not exist", 2),
     ("sentiment balance --days 0", {}, "Invalid value for '--days'", 2),
     ("sentiment demo --bogus", {}, "No such option '--bogus'", 2),
+    (f"fairness --scorecard {CARD} missing-dir", {}, "'missing-dir' does not exist", 2),
     ("nonsense", {}, "No such command 'nonsense'", 2),
 ]
 
