@@ -139,6 +139,17 @@ def forget_evaluation(
     return counts
 
 
+def forget_scoring(session: Session, evaluation_id: str) -> int:
+    """Remove the scoring request (evidence, LLM payloads) behind an evaluation deleted in
+    Genesys; coaching settles its own assignments (service/coaching/withdraw.py). The count."""
+    target = [(Target("evidence", ScoringRequest), ScoringRequest.evaluation_id)]
+    counts = _remove_where(session, target, evaluation_id, dry_run=False)
+    for kind, n in counts.items():
+        if n:
+            _audit(session, "forget", kind, evaluation_id, n, "deleted in Genesys: evaluation")
+    return sum(counts.values())
+
+
 def _purge_transcripts(session: Session, cutoff: datetime, dry_run: bool) -> int:
     rows = [
         j

@@ -141,3 +141,19 @@ def test_retention_settings_are_checked():
         retention.retention_days({"recordings": 5})
     with pytest.raises(ValueError, match=">= 1"):
         retention.retention_days({"evidence": 0})
+
+
+def test_a_deleted_evaluation_event_removes_its_scoring_data(session):
+    from service.coaching.rules import DELETED
+    from service.coaching.withdraw import withdraw_evaluation
+
+    _seed(session, AGENT, "conv-1", "eval-1")
+    _seed(session, AGENT, "conv-2", "eval-2")
+    withdraw_evaluation(session, evaluation_id="eval-1", reason=DELETED)
+    session.commit()
+    assert _count(session, ScoringRequest, evaluation_id="eval-1") == 0
+    assert _count(session, ScoringRequest, evaluation_id="eval-2") == 1
+    assert _count(session, ScoringCall) == 1
+    audit = session.scalars(select(GovernanceAudit).where(GovernanceAudit.action == "forget")).all()
+    assert {a.kind for a in audit} == {"evidence", "llm_payloads"}
+    assert all("eval-1" not in a.subject + a.reason for a in audit)
