@@ -51,7 +51,7 @@ def configure(raw_keys: str) -> None:
     """Set the process's keys; raises ``KeyError_`` on a malformed key."""
     Cipher.fernet = parse_keys(raw_keys)
     if Cipher.fernet is None:
-        log.info("QM_GOVERNANCE_ENCRYPTION_KEYS is empty: LLM payloads stored unencrypted")
+        log.debug("QM_GOVERNANCE_ENCRYPTION_KEYS is empty: LLM payloads stored unencrypted")
 
 
 def encrypt_json(value: Any, fernet: MultiFernet | None = None) -> str:

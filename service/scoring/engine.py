@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from service.governance.redaction import Redactor
 from service.governance.rules import PLACEHOLDER_PATTERN, language_supported
 from service.llm.client import ChatModel, ChatResult, LlmError, LlmTruncated, LlmUnavailable
 from service.scoring import rules
@@ -323,6 +322,8 @@ def score(
         return _language_unsupported(card, chat, prompt)
     # Personal data becomes typed placeholders first; the placeholders always count as redaction.
     if cfg.pii_redaction:
+        from service.governance.redaction import Redactor  # Presidio and spaCy load on first use
+
         transcript = Redactor(cfg.pii_ner_model, cfg.pii_threshold).redact(transcript)
     patterns = redaction_patterns(
         False, cfg.redaction_patterns, card.redaction_patterns, (PLACEHOLDER_PATTERN,)

@@ -1,7 +1,7 @@
 """governance: LLM payloads as (encrypted) text; the governance audit table
 
 Revision ID: governance_0001
-Revises: 0001_core
+Revises: scoring_0001
 Create Date: 2026-11-30 04:30:00
 """
 
@@ -15,9 +15,11 @@ from alembic import op
 import service.db
 
 revision: str = "governance_0001"
-down_revision: str | Sequence[str] | None = "0001_core"
+# Branches off scoring_0001 (it alters scoring_llm_calls); a depends_on would hide scoring_0001
+# from the version table and make the schema look behind (service/migrate.py compares heads).
+down_revision: str | Sequence[str] | None = "scoring_0001"
 branch_labels: str | Sequence[str] | None = ("governance",)
-depends_on: str | Sequence[str] | None = "scoring_0001"
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
