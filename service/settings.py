@@ -260,6 +260,15 @@ class Settings(BaseSettings):
     sentiment_calendar_client_secret: SecretStr = SecretStr("")
     sentiment_calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    # --- governance settings (docs/governance.md) ---
+    governance_pii_redaction: bool = True  # typed placeholders before any text goes to the LLM
+    governance_ner_model: str = ""  # an installed spaCy NER package (never downloaded)
+    governance_pii_threshold: float = Field(default=0.4, ge=0, le=1)
+    governance_allow_other_languages: bool = False  # else language_unsupported -> review
+    governance_fairness_red_threshold: float = Field(default=0.05, ge=0, le=1)
+    governance_encryption_keys: SecretStr = SecretStr("")  # comma list of Fernet keys, newest first
+    governance_retention_days: dict[str, int] = Field(default_factory=dict)
+
     # --- kit settings ---
 
     # --- data out settings (issue 18: exports, outbound webhooks, BI read API) ---

@@ -96,6 +96,12 @@ CASES = [
     ("sentiment policies load missing.yaml", {}, "'missing.yaml' does not exist", 2),
     ("sentiment balance --days 0", {}, "Invalid value for '--days'", 2),
     ("sentiment demo --bogus", {}, "No such option '--bogus'", 2),
+    (f"fairness --scorecard {CARD} missing-dir", {}, "'missing-dir' does not exist", 2),
+    ("purge", {"QM_GOVERNANCE_RETENTION_DAYS": '{"recordings": 3}'}, "unknown retention", 2),
+    ("erase --user u1 --dry-run", {}, "run `qmloop db upgrade`", 1),
+    ("forget", {}, "give exactly one of --conversation and --evaluation", 2),
+    ("encryption keygen --bogus", {}, "No such option '--bogus'", 2),
+    ("encryption rotate", {}, "QM_GOVERNANCE_ENCRYPTION_KEYS is empty", 2),
     ("nonsense", {}, "No such command 'nonsense'", 2),
 ]
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from service.governance.rules import PLACEHOLDER_PATTERN, language_supported
 from service.llm.client import ChatModel, ChatResult, LlmError, LlmTruncated, LlmUnavailable
 from service.scoring import rules
 from service.scoring.evidence import verify
@@ -33,6 +34,12 @@ class EngineConfig:
     max_output_tokens: int = 2000
     policy: rules.Policy = rules.Policy()
     redaction_patterns: tuple[str, ...] = DEFAULT_REDACTION_PATTERNS
+    # Personal data replaced with typed placeholders before the model (service/governance).
+    pii_redaction: bool = True
+    pii_ner_model: str = ""
+    pii_threshold: float = 0.4
+    # Score transcripts in languages the scorecard does not declare (else: language_unsupported).
+    allow_other_languages: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -46,6 +53,10 @@ class EngineConfig:
             redaction_patterns=redaction_patterns(
                 settings.scoring_redaction_defaults, settings.scoring_redaction_patterns
             ),
+            pii_redaction=settings.governance_pii_redaction,
+            pii_ner_model=settings.governance_ner_model,
+            pii_threshold=settings.governance_pii_threshold,
+            allow_other_languages=settings.governance_allow_other_languages,
         )
 
 
@@ -276,6 +287,22 @@ def _llm_items(
     return items
 
 
+def _language_unsupported(card: Scorecard, chat: ChatModel | None, prompt: Prompt) -> ScoreResult:
+    neutral = [
+        _neutral_item(q, s.id, "language_unsupported") for s in card.sections for q in s.questions
+    ]
+    return ScoreResult(
+        scorecard_id=card.id,
+        scorecard_version=card.version,
+        model=chat.model if chat else "",
+        prompt_version=prompt.version,
+        items=neutral,
+        percentage=None,
+        needs_review=True,
+        review_reasons=["language_unsupported"],
+    )
+
+
 def score(
     transcript: Transcript, card: Scorecard, chat: ChatModel | None, cfg: EngineConfig
 ) -> ScoreResult:
@@ -299,7 +326,17 @@ def score(
         )
     # Every placeholder (settings' and the scorecard's patterns) becomes the neutral token
     # before phrase matching and before the model sees the transcript.
-    patterns = redaction_patterns(False, cfg.redaction_patterns, card.redaction_patterns)
+    if not (cfg.allow_other_languages or language_supported(transcript.language, card.languages)):
+        # The rubric and prompt were written for other languages: a human scores this one.
+        return _language_unsupported(card, chat, prompt)
+    # Personal data becomes typed placeholders first; the placeholders always count as redaction.
+    if cfg.pii_redaction:
+        from service.governance.redaction import Redactor  # Presidio and spaCy load on first use
+
+        transcript = Redactor(cfg.pii_ner_model, cfg.pii_threshold).redact(transcript)
+    patterns = redaction_patterns(
+        False, cfg.redaction_patterns, card.redaction_patterns, (PLACEHOLDER_PATTERN,)
+    )
     redaction = redaction_regex(patterns)
     t = neutralize_redactions(transcript, redaction)
     phrase_reasons: list[str] = []

@@ -8,6 +8,7 @@ from typing import Any
 
 from service.genesys import get_genesys
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
+from service.governance.crypto import KeyError_, decrypt_json
 from service.jobs import service as jobs
 from service.jobs.registry import JobContext, PermanentFailure, RetryLater, job_handler
 from service.scoring import engine, rules, service
@@ -51,8 +52,9 @@ def _transcript(ctx: JobContext, row: ScoringRequest, api: Any) -> Transcript | 
     inline = ctx.payload.get("transcript")
     if inline is not None:
         try:
-            return parse_document(inline)
-        except TranscriptError as exc:
+            # Stored as (encrypted) text since issue 17; older jobs carry the document itself.
+            return parse_document(decrypt_json(inline) if isinstance(inline, str) else inline)
+        except (TranscriptError, KeyError_, ValueError) as exc:
             raise PermanentFailure(f"unreadable transcript: {exc}") from exc
     if api is None:
         return None

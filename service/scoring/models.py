@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, id_column, utcnow
+from service.governance.crypto import EncryptedJSON
 
 
 class ScoringRequest(Base):
@@ -57,8 +58,9 @@ class ScoringCall(Base):
     model: Mapped[str] = mapped_column(String(128), default="")
     prompt_version: Mapped[str] = mapped_column(String(64), default="")
     scorecard_version: Mapped[str] = mapped_column(String(128), default="")
-    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Encrypted at rest with QM_GOVERNANCE_ENCRYPTION_KEYS (service/governance/crypto.py).
+    request: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    response: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)

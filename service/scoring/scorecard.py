@@ -85,6 +85,7 @@ class Scorecard:
     context_id: str = ""
     weight_mode: str = "SCALED"
     redaction_patterns: tuple[str, ...] = ()  # added to the settings' (docs/scoring.md)
+    languages: tuple[str, ...] = ()  # BCP 47 tags it is valid for; () = any (docs/governance.md)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -186,7 +187,17 @@ def from_dict(data: Any) -> Scorecard:
         version=str(data.get("version", "1")),
         sections=tuple(sections),
         redaction_patterns=_redaction_patterns(data.get("redactionPatterns")),
+        languages=_languages(data.get("languages")),
     )
+
+
+def _languages(raw: Any) -> tuple[str, ...]:
+    """The declared languages (``["en", "en-GB"]``); raises ``ScorecardError`` when malformed."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise ScorecardError("'languages' must be a list of language tags such as 'en-US'")
+    return tuple(x.strip() for x in raw)
 
 
 def _redaction_patterns(raw: Any) -> tuple[str, ...]:

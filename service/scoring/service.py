@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.db import utcnow
 from service.errors import NotFound
+from service.governance.crypto import encrypt_json
 from service.jobs import service as jobs
 from service.scoring import rules
 from service.scoring.engine import policy_from_settings
@@ -123,7 +124,8 @@ def ingest(
         return ScoreTranscriptOut(jobId=row.id, status="duplicate", reason="already_received")
     payload: dict[str, Any] = {"requestId": row.id}
     if transcript is not None:
-        payload["transcript"] = transcript
+        # Encrypted at rest when QM_GOVERNANCE_ENCRYPTION_KEYS is set (docs/governance.md).
+        payload["transcript"] = encrypt_json(transcript)
     job, _ = jobs.enqueue(
         session,
         SCORE_JOB,
