@@ -27,6 +27,7 @@ from service.fakes.genesys import FakeGenesys
 from service.fakes.server import ServerThread
 from service.jobs.service import drain
 from service.migrate import upgrade
+from service.sentiment.demo import run_demo as run_sentiment_week
 from service.settings import Settings
 
 MODULE_FOR_SECTION = {
@@ -308,12 +309,27 @@ def show_next_steps(demo: Demo) -> None:
     demo.echo("  docs/coaching.md, docs/deploy.md           the data actions and the Genesys setup")
 
 
+def show_sentiment(demo: Demo) -> None:
+    """Sentiment coaching: the scripted week of ``qmloop sentiment demo`` (its own fake and DB).
+
+    Who was coached, when, in which slot and why; who got kudos; who was capped; and the agent
+    coached on customer sentiment alone with the agent-side switch off (docs/sentiment.md).
+    """
+    demo.echo("")
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    for line in run_sentiment_week():
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        for part in textwrap.wrap(line, width, subsequent_indent=indent) or [""]:
+            demo.echo(part)
+
+
 # The demo, in order. A new capability appends a function taking a ``Demo`` before the last.
 SECTIONS: list[Section] = [
     show_policy,
     triage_everything,
     show_agents,
     show_totals,
+    show_sentiment,
     show_next_steps,
 ]
 

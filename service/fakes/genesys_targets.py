@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from service.fakes import genesys_slots
 from service.fakes.genesys_http import (
     FakeError,
     body,
@@ -308,29 +309,16 @@ def _people_of(appointment: Json) -> set[str]:
 
 @targets_bp.post("/coaching/scheduleslots/query")
 def query_slots() -> Response:
-    """Suggested free slots on the hour, 09:00-17:00 UTC, inside the interval."""
+    """Suggested free slots from the fake's WFM schedules and forecast (see ``genesys_slots``)."""
     data = body()
     length = int(data.get("lengthInMinutes") or 30)
     if length % 15 or not 15 <= length <= 60:
         raise FakeError(400, "bad.request", "lengthInMinutes must be 15, 30, 45 or 60")
-    first, last = parse_interval(data.get("interval"))
-    people = {str(p) for p in (data.get("attendeeIds") or []) + (data.get("facilitatorIds") or [])}
-    slots: list[Json] = []
-    cursor = first.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    while cursor + timedelta(minutes=length) <= last and len(slots) < 20:
-        end = cursor + timedelta(minutes=length)
-        if 9 <= cursor.hour < 17 and not _conflict(people, cursor, end):
-            diff = ((cursor.hour * 7 + cursor.day * 3) % 11) - 5.0
-            rating = "Good" if diff > 1 else ("Poor" if diff < -1 else "Neutral")
-            slots.append(
-                {
-                    "dateStart": iso(cursor),
-                    "lengthInMinutes": length,
-                    "staffingDifference": diff,
-                    "differenceRating": rating,
-                }
-            )
-        cursor += timedelta(hours=1)
+    window = parse_interval(data.get("interval"))
+    attendees = [str(p) for p in data.get("attendeeIds") or []]
+    facilitators = [str(p) for p in data.get("facilitatorIds") or []]
+    with fake().lock:
+        slots = genesys_slots.suggest(attendees, facilitators, window, length, _conflict)
     return jsonify(
         {
             "suggestedSlots": slots,

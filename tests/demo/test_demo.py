@@ -46,6 +46,18 @@ def test_demo_command_tells_policy_agents_and_next_steps():
     assert re.search(r"as a Genesys learning assignment, due \d{4}-\d{2}-\d{2}", flat)
     assert "CAPPED: the agent already got 1 assignment this week (weekly cap)" in flat
     assert "not coached: the evaluation is not finished yet" in flat
+    # The sentiment section: coached (and in which slot, why), capped, kudos, customer-only.
+    sentiment = flat[flat.index("Sentiment coaching: a scripted week") :]
+    for expected in (
+        "-> coach pattern_of_negative_sentiment",
+        "-> capped sentiment_weekly_cap_reached",
+        "-> kudos highly_positive_customer",
+        "Genesys suggestion: Good",
+        "computed from WFM: lowest predicted occupancy",
+        "customer criterion only third negative-customer interaction, calm agent -> coach",
+    ):
+        assert expected in sentiment, expected
+    assert sentiment.index("Sentiment coaching") < sentiment.index("qmloop serve")
     # No Python reprs, no log noise, and where to go next.
     assert not re.search(r"[{}]|Counter\(|INFO|WARNING|\d+\.\d+\.\d+\.\d+ - -", out)
     assert out.rstrip().splitlines()[-4].strip().startswith("qmloop serve")

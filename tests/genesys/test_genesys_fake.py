@@ -146,6 +146,7 @@ def test_analytics_filters_media_and_talk_time(fake: FakeGenesys, gclient: Genes
 def test_schedule_slots_avoid_booked_time(fake: FakeGenesys, gclient: GenesysClient) -> None:
     agent = fake.org.agents[0]
     day = (datetime.now(UTC) + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    day += timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)  # shifts: Mon-Fri
     body = {
         "interval": genesys_interval(day, day + timedelta(days=1)),
         "lengthInMinutes": 30,
