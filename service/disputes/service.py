@@ -20,6 +20,8 @@ from service.disputes.schemas import AnswerItemIn, DisputedQuestionIn, ReviewOut
 from service.errors import Conflict, InvalidInput, NotFound
 from service.jobs.service import enqueue
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 ALL_ROWS = ("integration", "admin")
 LIST_LIMIT = 500
@@ -274,6 +276,8 @@ def dispute(
         )
     review.rounds, review.status = number, rules.PENDING_SUPERVISOR
     session.flush()
+    opened = list(_open_items(session, review).values())
+    emit(session, "dispute.opened", payloads.dispute(review, opened, "qmloop"))
     return detail_of(session, review, principal, now, limits)
 
 
@@ -370,6 +374,7 @@ def _end_round(
     review.status, review.outcome = rules.after_round(number, review.released_at, now, limits)
     if review.status in rules.FINAL:
         review.finished_at = now
+    emit(session, "dispute.resolved", payloads.dispute(review, items, "qmloop"))
 
 
 def _with_answers(questions: list[Any], changes: dict[str, str]) -> list[Any]:

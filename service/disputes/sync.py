@@ -19,6 +19,8 @@ from service.disputes import rules
 from service.disputes.models import DisputeItem, Review
 from service.genesys.api import GenesysApi
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +147,23 @@ def take_event(session: Session, *, settings: Settings, event: Json) -> str:
     if coaching_rules.event_withdrawal(status, event_type) == coaching_rules.DELETED:
         return _deleted(review)
     if review is not None:
-        return _follow(review, status, int(disputes))
+        return _follow_and_tell(session, review, status, int(disputes))
     if status not in ("finished", "inreview") or not _ref(event.get("agent")):
         return ""
     review = _from_event(session, event, source="genesys" if disputes else "qmloop")
-    return _follow(review, status, int(disputes)) or "opened"
+    return _follow_and_tell(session, review, status, int(disputes)) or "opened"
+
+
+def _follow_and_tell(session: Session, review: Review, status: str, disputes: int) -> str:
+    """``_follow``, then emit ``dispute.opened`` / ``dispute.resolved`` for a Genesys round
+    when the review really moved (a repeated Genesys event emits nothing)."""
+    before = (review.status, review.rounds)
+    did = _follow(review, status, disputes)
+    if did and (review.status, review.rounds) != before:
+        session.flush()
+        kind = "dispute.opened" if did == "in_review" else "dispute.resolved"
+        emit(session, kind, payloads.dispute(review, [], "genesys"))
+    return did
 
 
 def _from_event(session: Session, event: Json, source: str) -> Review:

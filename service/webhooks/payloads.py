@@ -69,3 +69,48 @@ def recognition(rec: Any) -> dict[str, Any]:
         "conversationId": rec.conversation_id,
         "customerScore": rec.customer_score,
     }
+
+
+def dispute(review: Any, items: list[Any], source: str) -> dict[str, Any]:
+    """``dispute.opened`` / ``dispute.resolved``: one round of a review and its questions.
+
+    ``items`` are the round's disputed questions (none for a round handled in Genesys);
+    ``source`` is ``qmloop`` or ``genesys`` (where the round was opened or answered).
+    """
+    return {
+        "reviewId": review.id,
+        "evaluationId": review.evaluation_id,
+        "conversationId": review.conversation_id,
+        "agentId": review.agent_id,
+        "supervisorId": review.supervisor_id,
+        "formId": review.form_id,
+        "round": review.rounds,
+        "source": source,
+        "status": review.status,
+        "outcome": review.outcome,
+        "questions": [
+            {
+                "questionId": i.question_id,
+                "decision": i.decision,
+                "newAnswerId": i.new_answer_id,
+            }
+            for i in items
+        ],
+    }
+
+
+def calibration_scheduled(
+    sess: Any, program: str, period: str, panelists: list[str]
+) -> dict[str, Any]:
+    """``calibration.scheduled``: a calibration program created its session for a period;
+    ``panelists`` are the Genesys user ids asked to score (expert included)."""
+    return {
+        "sessionId": sess.id,
+        "name": sess.name,
+        "program": program,
+        "period": period,
+        "formId": sess.form_id,
+        "expertId": sess.expert_id,
+        "panelists": panelists,
+        "deadline": _iso(sess.deadline),
+    }

@@ -20,6 +20,7 @@ EVENT_TYPES = (
     "dispute.opened",
     "dispute.resolved",
     "calibration.revealed",
+    "calibration.scheduled",
     "recognition.given",
 )
 

@@ -29,6 +29,8 @@ from service.calibration.schemas import SelectionIn, SessionCreateIn
 from service.db import insert_or_ignore, new_id, utcnow
 from service.errors import InvalidInput, NotFound, validation_errors
 from service.settings import Settings
+from service.webhooks import payloads
+from service.webhooks.service import emit
 
 log = logging.getLogger("qmloop.calibration.programs")
 SCHEDULER = Principal(subject="scheduler", role="integration", user_id="")
@@ -158,6 +160,9 @@ def _create_period(
     run.notified = people
     db.flush()
     _notify(program, sess.id, key, people, sess.deadline)
+    emit(
+        db, "calibration.scheduled", payloads.calibration_scheduled(sess, program.name, key, people)
+    )
     return {"program": program.name, "period": key, "sessionId": sess.id, "calibrator": calibrator}
 
 
@@ -192,7 +197,8 @@ def _session_body(
 
 
 def _notify(program: CalibrationProgram, session_id: str, key: str, people: list, deadline: Any):
-    """Tell the panel: one structured log event per session (``calibration.session_scheduled``)."""
+    """Log the scheduled session (``calibration.session_scheduled``); the caller also emits the
+    ``calibration.scheduled`` webhook event, which is how the panel is told outside QM Loop."""
     log.info(
         "calibration.session_scheduled",
         extra={
