@@ -49,6 +49,12 @@ ADMIN = _row(yes=("integration", "admin"))
 STAFF = _row(yes=("integration", "admin", "supervisor"))
 OWN = _row(yes=("integration", "admin", "supervisor"), own=("evaluator", "agent"))
 SIGNED_IN = _row(yes=ROLES)
+# The web app (/app/): people only, through a browser session or a person token.
+WEB_OWN = _row(yes=("admin", "supervisor", "evaluator"), own=("agent",))
+WEB_AGENT = _row(own=("agent",))
+WEB_COACH = _row(yes=("admin", "supervisor", "evaluator"))
+WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
+WEB_PEOPLE = _row(yes=("admin", "supervisor", "evaluator", "agent"))
 
 MATRIX: Mapping[str, Access] = MappingProxyType(
     {
@@ -107,6 +113,25 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "calibration.calibrators_report": STAFF,
         "calibration.criteria_report": STAFF,
         "calibration.ai_report": STAFF,
+        # web app (docs/webapp.md): sign-in pages are public, the rest needs a person
+        "webapp.static": PUBLIC,
+        "webapp.index": PUBLIC,
+        "webapp.login": PUBLIC,
+        "webapp.start": PUBLIC,
+        "webapp.callback": PUBLIC,
+        "webapp.dev_signin": PUBLIC,
+        "webapp.logout": PUBLIC,
+        "webapp.coaching_list": WEB_OWN,
+        "webapp.coaching_detail": WEB_OWN,
+        "webapp.acknowledge": WEB_AGENT,
+        "webapp.evaluation": WEB_OWN,
+        "webapp.team": WEB_COACH,
+        "webapp.create_sessions": WEB_COACH,
+        "webapp.update_plan": WEB_COACH,
+        "webapp.mark_interaction": WEB_COACH,
+        "webapp.add_example": WEB_COACH,
+        "webapp.calibration": WEB_PANEL,
+        "webapp.calibration_score": WEB_PANEL,
     }
 )
 

@@ -296,6 +296,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     from service.fakes.genesys_lifecycle import lifecycle_bp
     from service.fakes.genesys_media import media_bp
     from service.fakes.genesys_routes import api_bp
+    from service.fakes.genesys_signin import signin_bp
     from service.fakes.genesys_targets import targets_bp
 
     app = Flask("fake_genesys")
@@ -312,6 +313,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(signin_bp)
     return app
 
 
