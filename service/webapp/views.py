@@ -38,6 +38,9 @@ bp = Blueprint(
 )
 
 
+SPEAKERS = {"ivr": "IVR", "agent": "Agent", "customer": "Customer", "acd": "Queue"}
+
+
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a page with what every page needs (who is signed in, names, labels)."""
     get_session().commit()
@@ -49,6 +52,7 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
             my_role=session.get("role", ""),
             names=names,
             labels=ws_rules.STATUS_LABELS,
+            speakers=SPEAKERS,
             **context,
         ),
         status,
