@@ -202,7 +202,8 @@ def test_supervisor_sees_the_team_and_creates_a_group_session(app, fake, server,
     page.get_by_role("textbox", name="Feedback").fill("Warm greeting, missed the recap.")
     page.get_by_role("textbox", name="Action plan").fill("Recap the next step before closing.")
     go(page, page.get_by_role("button", name="Save"))
-    assert page.get_by_role("textbox", name="Feedback").input_value() == "Warm greeting, missed the recap."
+    feedback = page.get_by_role("textbox", name="Feedback").input_value()
+    assert feedback == "Warm greeting, missed the recap."
     check_axe(page)
     shot(page, "supervisor-session")
     page.context.close()
