@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     coaching_weekly_cap: int = Field(default=3, ge=0)
     coaching_due_business_days: int = Field(default=5, ge=0, le=60)
 
+    # Accept and dispute (Genesys allows 5 dispute rounds within 45 days of the release).
+    disputes_enabled: bool = True
+    dispute_max_rounds: int = Field(default=5, ge=1, le=50)
+    dispute_window_days: int = Field(default=45, ge=1, le=3650)
+
     # Outbound LMS webhook.
     lms_webhook_url: str = ""
     lms_webhook_secret: SecretStr = SecretStr("")

@@ -55,6 +55,10 @@ WEB_AGENT = _row(own=("agent",))
 WEB_COACH = _row(yes=("admin", "supervisor", "evaluator"))
 WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
 WEB_PEOPLE = _row(yes=("admin", "supervisor", "evaluator", "agent"))
+# Reviews (accept and dispute): agents their own, supervisors their team's.
+REVIEW_READ = _row(yes=("integration", "admin"), own=("supervisor", "agent"))
+AGENT_ACTION = _row(own=("agent",))  # only the evaluation's own agent accepts or disputes
+SUPERVISOR_ANSWER = _row(yes=("admin",), own=("supervisor",))  # the agent's supervisor
 
 MATRIX: Mapping[str, Access] = MappingProxyType(
     {
@@ -132,6 +136,14 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "webapp.add_example": WEB_COACH,
         "webapp.calibration": WEB_PANEL,
         "webapp.calibration_score": WEB_PANEL,
+        # reviews: accept and dispute
+        "disputes.list_reviews": REVIEW_READ,
+        "disputes.get_review": REVIEW_READ,
+        "disputes.dispute_queue": _row(yes=("integration", "admin"), own=("supervisor",)),
+        "disputes.open_review": STAFF,
+        "disputes.accept": AGENT_ACTION,
+        "disputes.dispute": AGENT_ACTION,
+        "disputes.answer": SUPERVISOR_ANSWER,
     }
 )
 
@@ -153,9 +165,9 @@ Roles: `integration` is the Genesys integration's credential (HTTP Basic with th
 secret, or a token from `POST /oauth/token`); the others are person tokens from
 `qmloop token issue --role ROLE --user-id ID` (a person token without a user id is refused with
 401). Cells: **yes** allowed; **own** allowed, but only the caller's own rows are visible (an
-agent's own assignments; a panelist's own calibration sessions and, until the reveal, only their
-own scores; anything else answers 404); **—** refused with 403 `role_forbidden`; **public** needs
-no credential.
+agent's own assignments and reviews; a supervisor's own team's reviews; a panelist's own
+calibration sessions and, until the reveal, only their own scores; anything else answers 404);
+**—** refused with 403 `role_forbidden`; **public** needs no credential.
 
 Rules behind the table:
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from service import get_settings
 from service.api import data_action as declare
@@ -36,6 +36,10 @@ from service.errors import BadRequest
 from service.genesys import get_genesys
 from service.genesys.api import GenesysApi
 from service.settings import Settings
+
+# ``app.extensions[EVENT_HOOKS]``: callables (session, event dict) run for every new
+# ``v2.quality.evaluations`` event after coaching took it in, in the same transaction.
+EVENT_HOOKS = "qm_evaluation_event_hooks"
 
 bp = Blueprint("coaching", __name__)
 
@@ -151,7 +155,11 @@ def genesys_event() -> Response:
     if topic and not topic.startswith("v2.quality.evaluations"):
         out = EventOut(decision="skipped", reason="unsupported_topic", evaluationId="", jobId="")
         return respond(out)
-    out = triage.take_event(get_session(), event=validate_strict(EvaluationEventIn, body))
+    event = validate_strict(EvaluationEventIn, body)
+    out = triage.take_event(get_session(), event=event)
+    if out.decision != "duplicate":  # other domains follow evaluations too (disputes)
+        for hook in current_app.extensions.get(EVENT_HOOKS, []):
+            hook(get_session(), event.model_dump())
     return respond(out, status=202 if out.decision == "queued" else 200)
 
 
