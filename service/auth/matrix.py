@@ -54,7 +54,6 @@ WEB_OWN = _row(yes=("admin", "supervisor", "evaluator"), own=("agent",))
 WEB_AGENT = _row(own=("agent",))
 WEB_COACH = _row(yes=("admin", "supervisor", "evaluator"))
 WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
-WEB_PEOPLE = _row(yes=("admin", "supervisor", "evaluator", "agent"))
 # Reviews (accept and dispute): agents their own, supervisors their team's.
 REVIEW_READ = _row(yes=("integration", "admin"), own=("supervisor", "agent"))
 AGENT_ACTION = _row(own=("agent",))  # only the evaluation's own agent accepts or disputes
@@ -136,6 +135,11 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "webapp.add_example": WEB_COACH,
         "webapp.calibration": WEB_PANEL,
         "webapp.calibration_score": WEB_PANEL,
+        "webapp.reviews": _row(yes=("admin",), own=("supervisor", "agent")),
+        "webapp.disputes": _row(yes=("admin",), own=("supervisor",)),
+        "webapp.review_accept": WEB_AGENT,
+        "webapp.review_dispute": WEB_AGENT,
+        "webapp.review_answer": _row(yes=("admin",), own=("supervisor",)),
         # reviews: accept and dispute
         "disputes.list_reviews": REVIEW_READ,
         "disputes.get_review": REVIEW_READ,

@@ -42,6 +42,7 @@ class EvaluationView:
     questions: list[Question] = field(default_factory=list)
     turns: list[dict[str, Any]] = field(default_factory=list)  # speaker, parts[(text, marked)]
     transcript_note: str = ""
+    review: Any = None  # service.disputes.schemas.ReviewOut when the caller may see one
 
 
 def may_see(agent_id: str, principal: Principal, team: Collection[str]) -> bool:
@@ -57,10 +58,11 @@ def build(
     db: Session, *, evaluation_id: str, principal: Principal, team: Collection[str]
 ) -> EvaluationView:
     """The page's content; raises ``NotFound`` for an unknown evaluation or another's."""
-    ref = ws.evaluation_ref(db, evaluation_id)
+    ref = ws.evaluation_ref(db, evaluation_id) or _review_ref(db, evaluation_id)
     if ref is None or not may_see(ref.agent_id, principal, team):
         raise NotFound("No such evaluation.", code="evaluation_not_found")
     view = EvaluationView(evaluation_id, ref.agent_id)
+    view.review = _review(db, evaluation_id, principal, team)
     result = ws.scoring_result(db, evaluation_id) or {}
     items = {str(i["id"]): i for i in result.get("items", [])}
     api = get_genesys()
@@ -72,6 +74,34 @@ def build(
     view.questions = questions(form or {}, answers, dict(items))
     view.turns, view.transcript_note = _turns(api, ref.conversation_id, items)
     return view
+
+
+def _review_ref(db: Session, evaluation_id: str) -> ws.EvaluationRef | None:
+    """An evaluation known only from its review (opened from a Genesys event)."""
+    from sqlalchemy import select
+
+    from service.disputes.models import Review
+
+    row = db.execute(
+        select(Review.agent_id, Review.conversation_id).where(Review.evaluation_id == evaluation_id)
+    ).first()
+    return ws.EvaluationRef(evaluation_id, str(row[0]), str(row[1])) if row else None
+
+
+def _review(db: Session, evaluation_id: str, principal: Principal, team: Collection[str]) -> Any:
+    from service import get_settings
+    from service.disputes import service as reviews
+
+    try:
+        return reviews.get_review(
+            db,
+            evaluation_id=evaluation_id,
+            principal=principal,
+            settings=get_settings(),
+            team=list(team),
+        )
+    except NotFound:
+        return None
 
 
 def _genesys(api: Any, conversation_id: str, evaluation_id: str) -> tuple[Any, Any]:

@@ -290,7 +290,23 @@ def team_page() -> tuple[str, int]:
     members = team()
     rows = ws.team_overview(get_session(), list(members), date.today())
     ordered = sorted(rows.values(), key=lambda r: (members.get(r.agent_id) or "").lower())
-    return page("team.html", rows=ordered, members=members, today=date.today())
+    return page("team.html", rows=ordered, members=members, today=date.today(), disputes=_waiting())
+
+
+def _waiting() -> dict[str, int]:
+    """Disputes waiting for the signed-in supervisor, per agent (``service.disputes``)."""
+    from service.disputes import service as reviews
+
+    me = current_principal()
+    if me.role not in ("supervisor", "admin"):
+        return {}
+    queue = reviews.dispute_queue(
+        get_session(), principal=me, settings=get_settings(), team=list(team())
+    )
+    counts: dict[str, int] = {}
+    for row in queue:
+        counts[row.agentId] = counts.get(row.agentId, 0) + 1
+    return counts
 
 
 @bp.post("/app/team/sessions")
@@ -305,4 +321,4 @@ def create_sessions() -> Response:
     return done("/app/team")
 
 
-from service.webapp import calibration_pages  # noqa: E402,F401  (registers its routes on bp)
+from service.webapp import calibration_pages, review_pages  # noqa: E402,F401  (their routes)

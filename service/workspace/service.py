@@ -118,7 +118,7 @@ def list_for_agent(
     and sorted by a ``rules.SORTS`` column; at most 500."""
     sync_from_assignments(db, [agent_id])
     query = select(CoachingSession).where(CoachingSession.agent_id == agent_id)
-    if status == "open":
+    if status == "open" or status in rules.OPEN:  # review state may change an open status
         query = query.where(CoachingSession.status.in_(list(rules.OPEN)))
     elif status:
         query = query.where(CoachingSession.status == status)
@@ -130,7 +130,33 @@ def list_for_agent(
     }[sort]
     descending = (order or rules.SORTS[sort]) == "desc"
     query = query.order_by(column.desc() if descending else column.asc(), CoachingSession.id)
-    return list(db.scalars(query.limit(500)))
+    rows = list(db.scalars(query.options(selectinload(CoachingSession.interactions)).limit(500)))
+    apply_review_state(db, rows)
+    if status and status != "open":
+        rows = [r for r in rows if r.status == status]
+    return rows
+
+
+def apply_review_state(db: Session, sessions: list[CoachingSession]) -> None:
+    """Show the review state of each session's linked evaluations (seed 004): Pending Agent /
+    Supervisor Review while a review waits (``service.disputes``), back to In progress after."""
+    from service.disputes import rules as review_rules
+    from service.disputes import service as reviews
+
+    ids = {i.evaluation_id for s in sessions for i in s.interactions if i.evaluation_id}
+    statuses = reviews.review_statuses(db, evaluation_ids=ids)
+    codes = {label: code for code, label in review_rules.LABELS.items()}
+    changed = False
+    for sess in sessions:
+        linked = [
+            statuses[i.evaluation_id] for i in sess.interactions if i.evaluation_id in statuses
+        ]
+        label = review_rules.coaching_review_status(linked)
+        new = rules.review_status(sess.status, codes.get(label))
+        if new != sess.status:
+            sess.status, changed = new, True
+    if changed:
+        db.flush()
 
 
 def list_coached(db: Session, coach_id: str) -> list[CoachingSession]:
@@ -160,6 +186,7 @@ def visible(
     )
     if sess is None or not may_view(sess, principal, team):
         raise NotFound("No such coaching session.", code="coaching_session_not_found")
+    apply_review_state(db, [sess])
     return sess
 
 

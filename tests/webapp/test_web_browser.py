@@ -284,3 +284,103 @@ def test_panelists_score_blind_and_the_report_reveals_after_the_last(
     assert "/report.html" in page.url and page.locator("table").count() > 0
     shot(page, "calibration-report")
     page.context.close()
+
+
+def _open_review(app: Any, fake: Any) -> tuple[str, str, dict[str, Any]]:
+    """Open the review of a finished evaluation of one of the first supervisor's agents."""
+    from service.disputes import sync
+
+    sup = fake.org.supervisors[0]
+    evaluation = next(
+        e
+        for e in fake.org.evaluations.values()
+        if e["status"] == "FINISHED"
+        and fake.org.users[e["agent"]["id"]]["state"] == "active"
+        and (fake.org.users[e["agent"]["id"]].get("manager") or {}).get("id") == sup
+    )
+    with app.app_context(), get_db(app).session_scope() as db:
+        sync.open_from_genesys(
+            db,
+            genesys=app.extensions["genesys"],
+            conversation_id=evaluation["conversation"]["id"],
+            evaluation_id=evaluation["id"],
+        )
+    add_assignment(
+        app,
+        evaluation["agent"]["id"],
+        evaluation_id=evaluation["id"],
+        conversation_id=evaluation["conversation"]["id"],
+    )
+    return evaluation["agent"]["id"], sup, evaluation
+
+
+def test_dispute_two_questions_supervisor_answers_agent_accepts(
+    app, fake, server, browser, settings
+):
+    from service.jobs import service as jobs
+    from service.jobs.models import Job
+
+    agent, sup, evaluation = _open_review(app, fake)
+    eid = evaluation["id"]
+    page = sign_in(browser, server, fake.org.users[agent]["name"])
+    page.goto(server.url + "/app/reviews")
+    assert page.get_by_role("link", name="Pending Review").get_attribute("aria-current") == "page"
+    check_axe(page)
+    shot(page, "agent-reviews")
+    go(page, page.locator(f'a[href="/app/evaluations/{eid}"]'))
+    page.get_by_text("Dispute questions").click()
+    boxes = page.get_by_role("checkbox", name="Dispute this answer")
+    reasons = page.get_by_role("textbox", name="Reason")
+    for i in range(2):
+        boxes.nth(i).check()
+        reasons.nth(i).fill(f"I did this right ({i + 1}).")
+    check_axe(page)
+    shot(page, "agent-dispute")
+    go(page, page.get_by_role("button", name="Send dispute"))
+    assert page.get_by_text("Pending Supervisor Review").first.is_visible()
+    page.goto(server.url + "/app/coaching")
+    assert page.get_by_role("cell", name="Pending Supervisor Review").is_visible()  # reflected
+    page.context.close()
+
+    page = sign_in(browser, server, fake.org.users[sup]["name"])
+    assert page.get_by_role("link", name="1 disputes waiting").is_visible()  # on the team page
+    page.goto(server.url + "/app/disputes")
+    check_axe(page)
+    shot(page, "supervisor-disputes")
+    go(page, page.get_by_role("link", name="Answer"))
+    page.get_by_role("radio", name="Uphold the answer").first.check()
+    page.get_by_role("radio", name="Change the answer").nth(1).check()
+    choice = page.get_by_role("combobox", name="New answer").nth(1)
+    current = choice.input_value()
+    other = [
+        o
+        for o in choice.locator("option").evaluate_all("os => os.map(o => o.value)")
+        if o != current
+    ][0]
+    choice.select_option(other)
+    comments = page.get_by_role("textbox", name="Comment")
+    comments.nth(0).fill("The recording confirms the original answer.")
+    comments.nth(1).fill("Agreed, changing it.")
+    check_axe(page)
+    shot(page, "supervisor-answer")
+    go(page, page.get_by_role("button", name="Send answers"))
+    assert page.get_by_text("Pending Agent Review").first.is_visible()
+    assert page.get_by_text("Upheld").is_visible() and page.get_by_text("Changed to").is_visible()
+    page.context.close()
+
+    jobs.drain(app, settings, kinds=["disputes.writeback"])
+    assert fake.org.evaluations[eid]["version"] == 2  # a new Genesys version
+    with get_db(app).session_scope() as db:
+        triage = db.scalars(select(Job).where(Job.kind == "coaching.triage")).all()
+        assert any(j.payload["evaluation_id"] == eid for j in triage)  # re-triaged
+
+    page = sign_in(browser, server, fake.org.users[agent]["name"])
+    page.goto(f"{server.url}/app/evaluations/{eid}")
+    go(page, page.get_by_role("button", name="Accept evaluation"))
+    assert page.get_by_text("Resolved").first.is_visible()
+    page.goto(server.url + "/app/reviews?tab=resolved")
+    row = page.locator("tbody tr").first
+    assert "Resolved" in row.inner_text() and "\t1\t" in row.inner_text()
+    check_axe(page)
+    shot(page, "agent-reviews-resolved")
+    page.context.close()
