@@ -84,7 +84,7 @@ def _html_errors(app: Flask) -> None:
     def _service_error(exc: ServiceError) -> Any:
         if not is_app_path(request.path):
             return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors, exc.headers)
-        if exc.status == 401 and request.method in SAFE:
+        if exc.code in ("missing_auth", "invalid_token") and request.method in SAFE:
             return redirect("/app/login", 303)
         return page(exc.status, exc.title, exc.detail)
 

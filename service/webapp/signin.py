@@ -109,14 +109,14 @@ def genesys_person(client: Any, settings: Settings, token: dict[str, Any]) -> Pe
             code="no_role",
         )
     team = direct_reports(client, str(me["id"]), token) if role in ("supervisor", "admin") else {}
-    return Person(str(me["id"]), str(me.get("name") or ""), role, team)
+    return Person(str(me["id"]), str(me.get("name") or ""), role, team or {})
 
 
-def direct_reports(client: Any, user_id: str, token: dict[str, Any]) -> dict[str, str]:
-    """``GET /api/v2/users/{id}/directreports`` as {id: name}; {} when Genesys refuses."""
+def direct_reports(client: Any, user_id: str, token: dict[str, Any]) -> dict[str, str] | None:
+    """``GET /api/v2/users/{id}/directreports`` as {id: name}; None when Genesys refuses."""
     resp = client.get(f"api/v2/users/{user_id}/directreports", token=token)
     if resp.status_code != 200:
-        return {}
+        return None
     body = resp.json()
     users = body if isinstance(body, list) else body.get("entities") or []
     return {str(u["id"]): str(u.get("name") or "") for u in users if isinstance(u, dict)}
@@ -136,3 +136,14 @@ def _oidc_person(settings: Settings, token: dict[str, Any]) -> Person:
 def team_is_stale(fetched_at: float, settings: Settings, now: float | None = None) -> bool:
     """True when a cached team is older than ``QM_WEB_TEAM_CACHE_SECONDS``."""
     return (now or time.time()) - fetched_at >= settings.web_team_cache_seconds
+
+
+def refresh_team(app: Flask, settings: Settings, token: dict[str, Any]) -> dict[str, str] | None:
+    """The signed-in supervisor's direct reports again, with their own token; None on failure."""
+    from flask import session
+
+    try:
+        client = provider(app, settings)
+        return direct_reports(client, str(session.get("uid")), token)
+    except (OAuthError, RequestException, ValueError, Forbidden):
+        return None

@@ -19,6 +19,7 @@ from service.auth.views import current_principal
 from service.db import get_session, utcnow
 from service.errors import BadRequest, Forbidden, NotFound
 from service.webapp import evaluation_page, names, rules, signin
+from service.webapp.sessions import purge_expired
 from service.workspace import rules as ws_rules
 from service.workspace import service as ws
 from service.workspace.schemas import (
@@ -66,8 +67,18 @@ def done(location: str) -> Response:
 
 
 def team() -> dict[str, str]:
-    """The signed-in supervisor's team (direct reports, cached at sign-in): {id: name}."""
+    """The signed-in supervisor's team: their Genesys direct reports as {id: name}, fetched at
+    sign-in and again once older than ``QM_WEB_TEAM_CACHE_SECONDS`` (the old list is kept when
+    Genesys does not answer)."""
     found: dict[str, str] = session.get("team") or {}
+    token = session.get("token")
+    settings = get_settings()
+    stale = signin.team_is_stale(float(session.get("team_at") or 0), settings)
+    if token and stale and session.get("role") in ("supervisor", "admin"):
+        fresh = signin.refresh_team(current_app._get_current_object(), settings, token)  # type: ignore[attr-defined]
+        if fresh is not None:
+            session["team"], found = fresh, fresh
+        session["team_at"] = time.time()
     return found
 
 
@@ -132,12 +143,15 @@ def start() -> Response:
 def callback() -> Response:
     """The provider's redirect: exchange the code, learn who it is, start the session."""
     settings = get_settings()
-    person, _token = signin.finish(current_app._get_current_object(), settings)  # type: ignore[attr-defined]
+    person, token = signin.finish(current_app._get_current_object(), settings)  # type: ignore[attr-defined]
     _sign_in(person)
+    if settings.web_signin == "genesys":
+        session["token"] = token  # server-side only: refreshes the team when the cache is stale
     return redirect("/app/", 303)  # type: ignore[return-value]
 
 
 def _sign_in(person: signin.Person) -> None:
+    purge_expired(current_app._get_current_object())  # type: ignore[attr-defined]
     session.clear()
     session.rotate()  # type: ignore[attr-defined]
     session.update(

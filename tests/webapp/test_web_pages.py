@@ -255,3 +255,83 @@ def test_coach_writes_feedback_marks_interactions_and_examples(app, client):
         assert text in html, text
     resp = post_form(client, page, f"{page}/plan", {"feedback": "mine now"})
     assert resp.status_code == 403  # the agent cannot change coaching content
+
+
+def _genesys_signin(client, fake, user_id: str):
+    """Sign in through the fake Genesys: start, the fake's authorize page, the callback."""
+    import requests
+
+    start = client.get(f"/app/auth/start?login_hint={user_id}")
+    assert start.status_code == 302
+    assert start.headers["Location"].startswith(fake.url + "/oauth/authorize?")
+    assert "code_challenge_method=S256" in start.headers["Location"]
+    authorize = requests.get(start.headers["Location"], allow_redirects=False, timeout=5)
+    assert authorize.status_code == 302
+    back = authorize.headers["Location"]
+    return client.get(back[back.index("/app/auth/callback") :])
+
+
+def test_genesys_signin_maps_roles_and_caches_the_team(app, settings, fake):
+    sup = fake.org.supervisors[0]
+    client = app.test_client()
+    resp = _genesys_signin(client, fake, sup)
+    assert resp.status_code == 303
+    html = client.get("/app/team").get_data(as_text=True)
+    reports = [u for u in fake.org.users.values() if (u.get("manager") or {}).get("id") == sup]
+    active = [u for u in reports if u["state"] != "deleted"]
+    assert active and all(u["name"] in html for u in active)
+    # a new direct report shows once the cache is stale (QM_WEB_TEAM_CACHE_SECONDS), not before
+    newcomer = fake.org.users[fake.org.supervisors[1]]
+    fake.org.users[newcomer["id"]] = {**newcomer, "manager": {"id": sup}}
+    assert newcomer["name"] not in client.get("/app/team").get_data(as_text=True)
+    stale = app.test_client()
+    app.config["QM_SETTINGS"].web_team_cache_seconds = 0
+    _genesys_signin(stale, fake, sup)
+    fake.org.users[newcomer["id"]] = newcomer
+    assert newcomer["name"] not in stale.get("/app/team").get_data(as_text=True)
+    fake.org.users[newcomer["id"]] = {**newcomer, "manager": {"id": sup}}
+    assert newcomer["name"] in stale.get("/app/team").get_data(as_text=True)
+
+
+def test_genesys_signin_refuses_a_forged_callback_and_a_person_without_role(app, fake):
+    client = app.test_client()
+    client.get(f"/app/auth/start?login_hint={fake.org.agents[0]}")
+    resp = client.get("/app/auth/callback?code=forged&state=forged")
+    assert resp.status_code == 401
+    assert client.get("/app/coaching").status_code == 303  # not signed in
+    agent = fake.org.agents[0]
+    fake.org.users[agent] = {**fake.org.users[agent], "title": "Contractor"}  # no permissions
+    resp = _genesys_signin(client, fake, agent)
+    assert resp.status_code == 403 and "no role" in resp.get_data(as_text=True)
+
+
+def test_fake_checks_pkce(fake):
+    import requests
+
+    params = {
+        "response_type": "code",
+        "client_id": fake.client_id,
+        "redirect_uri": "http://127.0.0.1/cb",
+        "state": "s",
+        "code_challenge": "x" * 43,
+        "code_challenge_method": "S256",
+        "login_hint": fake.org.agents[0],
+    }
+    resp = requests.get(fake.url + "/oauth/authorize", params=params, allow_redirects=False)
+    code = resp.headers["Location"].split("code=")[1].split("&")[0]
+    token = requests.post(
+        fake.url + "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1/cb",
+            "code_verifier": "wrong-verifier",
+        },
+        auth=(fake.client_id, fake.client_secret),
+        timeout=5,
+    )
+    assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
+    page = requests.get(
+        fake.url + "/oauth/authorize", params={**params, "login_hint": ""}, timeout=5
+    )
+    assert all(fake.org.users[a]["name"] in page.text for a in fake.org.supervisors)
