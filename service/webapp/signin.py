@@ -17,7 +17,7 @@ from service.errors import Forbidden, Unauthorized
 from service.settings import Settings
 from service.webapp import rules
 
-PKCE = {"code_challenge_method": "S256", "scope": ""}
+PKCE = {"code_challenge_method": "S256"}
 
 
 @dataclass
