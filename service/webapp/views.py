@@ -302,9 +302,22 @@ def evaluation(evaluation_id: str) -> tuple[str, int]:
 def team_page() -> tuple[str, int]:
     """Each agent's open sessions, overdue follow-ups and disputes waiting; create sessions."""
     members = team()
-    rows = ws.team_overview(get_session(), list(members), date.today())
-    ordered = sorted(rows.values(), key=lambda r: (members.get(r.agent_id) or "").lower())
-    return page("team.html", rows=ordered, members=members, today=date.today(), disputes=_waiting())
+    overview = ws.team_overview(get_session(), list(members), date.today())
+    waiting = _waiting()
+    rows = sorted(
+        (
+            (
+                r.agent_id,
+                members.get(r.agent_id) or names.person(r.agent_id),
+                r.open_sessions,
+                r.overdue,
+                waiting.get(r.agent_id, 0),
+            )
+            for r in overview.values()
+        ),
+        key=lambda row: str(row[1]).lower(),
+    )
+    return page("team.html", rows=rows)
 
 
 def _waiting() -> dict[str, int]:

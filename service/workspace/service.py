@@ -8,14 +8,18 @@ answers the same 404 as a missing session.
 
 from __future__ import annotations
 
+import time
 import uuid
+import weakref
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, any_, case, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from service.auth.rules import Principal
 from service.coaching.models import CoachingAssignment
@@ -26,6 +30,16 @@ from service.workspace.models import BestResponseExample, CoachingSession, Sessi
 from service.workspace.schemas import ExamplePick, InteractionMark, PlanUpdate, SessionCreate
 
 AUTOMATED = "automated"  # coach_id of sessions projected from automated assignments
+
+
+def among(db: Session, column: Any, ids: Collection[str]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL one array parameter (``= ANY(:ids)``), so a team of
+    hundreds costs one bind instead of hundreds (compiling and sending them dominated the
+    team page, benchmarks/bench_pages.py)."""
+    values = list(ids)
+    if db.get_bind().dialect.name == "postgresql" and len(values) > 20:
+        return column == any_(cast(literal(values, ARRAY(String)), ARRAY(String)))
+    return column.in_(values)
 
 
 # --- the projection of automated coaching assignments ---
@@ -42,7 +56,7 @@ def sync_from_assignments(db: Session, agent_ids: Collection[str]) -> int:
     missing = db.scalars(
         select(CoachingAssignment)
         .outerjoin(CoachingSession, CoachingSession.assignment_id == CoachingAssignment.id)
-        .where(CoachingAssignment.agent_id.in_(list(agent_ids)), CoachingSession.id.is_(None))
+        .where(among(db, CoachingAssignment.agent_id, agent_ids), CoachingSession.id.is_(None))
     ).all()
     auto = _auto_scores(db, [a.evaluation_id for a in missing])
     for a in missing:
@@ -94,18 +108,18 @@ def _auto_scores(db: Session, evaluation_ids: list[str]) -> dict[str, float]:
 
 def _close_finished(db: Session, agent_ids: Collection[str]) -> None:
     rows = db.execute(
-        select(CoachingSession, CoachingAssignment.status)
+        select(CoachingSession.id, CoachingAssignment.status)
         .join(CoachingAssignment, CoachingAssignment.id == CoachingSession.assignment_id)
         .where(
-            CoachingSession.agent_id.in_(list(agent_ids)),
+            among(db, CoachingSession.agent_id, agent_ids),
             CoachingSession.status.in_(list(rules.OPEN)),
             CoachingAssignment.status.in_(list(rules.CLOSED)),
         )
     ).all()
-    for sess, status in rows:
-        sess.status = status
-    if rows:
-        db.flush()
+    for session_id, status in rows:
+        db.execute(
+            update(CoachingSession).where(CoachingSession.id == session_id).values(status=status)
+        )
 
 
 # --- reading ---
@@ -359,10 +373,26 @@ class AgentRow:
     overdue: int
 
 
+# Per database engine: hash of a team -> monotonic time of its last projection.
+_TEAM_SYNCED: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
+TEAM_SYNC_SECONDS = 10.0
+
+
 def team_overview(db: Session, agent_ids: Iterable[str], today: date) -> dict[str, AgentRow]:
-    """Open sessions and overdue follow-ups per agent, in one grouped query."""
+    """Open sessions and overdue follow-ups per agent, in one grouped query.
+
+    The projection of automated assignments runs for a team at most every
+    ``TEAM_SYNC_SECONDS`` per process (an agent's own list always runs it), so the overview
+    may lag a new automated assignment by that long.
+    """
     ids = list(agent_ids)
-    sync_from_assignments(db, ids)
+    synced = _TEAM_SYNCED.setdefault(db.get_bind(), {})
+    key, now = hash(frozenset(ids)), time.monotonic()
+    if now - synced.get(key, -1e9) >= TEAM_SYNC_SECONDS:
+        sync_from_assignments(db, ids)
+        if len(synced) > 10_000:
+            synced.clear()
+        synced[key] = now
     is_open = CoachingSession.status.in_(list(rules.OPEN))
     overdue = and_(is_open, CoachingSession.follow_up_on < today)
     rows = db.execute(
@@ -371,7 +401,7 @@ def team_overview(db: Session, agent_ids: Iterable[str], today: date) -> dict[st
             func.sum(case((is_open, 1), else_=0)),
             func.sum(case((overdue, 1), else_=0)),
         )
-        .where(CoachingSession.agent_id.in_(ids))
+        .where(among(db, CoachingSession.agent_id, ids))
         .group_by(CoachingSession.agent_id)
     ).all()
     out = {a: AgentRow(a, 0, 0) for a in ids}

@@ -335,3 +335,31 @@ def test_fake_checks_pkce(fake):
         fake.url + "/oauth/authorize", params={**params, "login_hint": ""}, timeout=5
     )
     assert all(fake.org.users[a]["name"] in page.text for a in fake.org.supervisors)
+
+
+def test_team_overview_counts_open_and_overdue_for_a_large_team(app):
+    """25 agents (PostgreSQL takes them as one array parameter): open and overdue per agent,
+    the follow-up day itself not overdue, closed sessions not counted."""
+    from service.workspace import service as ws
+
+    today = date.today()
+    agents = [f"agent-{i:02d}" for i in range(25)]
+    with get_db(app).session_scope() as db:
+        for i, agent in enumerate(agents):
+            for days, status in ((-1, "assigned"), (0, "in_progress"), (-3, "completed")):
+                db.add(
+                    CoachingSession(
+                        name=f"s{i}{days}",
+                        agent_id=agent,
+                        assigned_on=today,
+                        follow_up_on=today + timedelta(days=days),
+                        status=status,
+                    )
+                )
+        add_assignment(app, "agent-00", section_key="k-auto")
+    with get_db(app).session_scope() as db:
+        rows = ws.team_overview(db, [*agents, "nobody"], today)
+    assert rows["agent-00"].open_sessions == 3  # two open sessions + the automated assignment
+    assert rows["agent-00"].overdue == 1
+    assert all(rows[a].open_sessions == 2 and rows[a].overdue == 1 for a in agents[1:])
+    assert rows["nobody"].open_sessions == 0 and rows["nobody"].overdue == 0
