@@ -141,10 +141,22 @@ def _scored_evaluation(app: Any, fake: Any) -> tuple[str, str, str]:
 
 def test_agent_signs_in_opens_a_session_and_acknowledges(app, fake, server, browser):
     agent, evaluation_id, quote = _scored_evaluation(app, fake)
+    with get_db(app).session_scope() as db:
+        db.add(
+            CoachingSession(
+                name="Call wrap-up",
+                agent_id=agent,
+                coach_id=fake.org.supervisors[0],
+                areas=["Compliance", "Etiquette", "Product Knowledge", "Problem Solving"],
+                assigned_on=datetime.now(UTC).date() - timedelta(days=9),
+                follow_up_on=datetime.now(UTC).date() - timedelta(days=1),
+            )
+        )
     name = fake.org.users[agent]["name"]
     page = sign_in(browser, server, name)
     assert page.url.endswith("/app/coaching")
     assert page.get_by_role("heading", name="My coaching").is_visible()
+    assert page.get_by_text("+2").is_visible() and page.get_by_text("overdue").is_visible()
     check_axe(page)
     shot(page, "agent-coaching-list")
     go(page, page.get_by_role("link", name="Empathy coaching"))

@@ -177,3 +177,29 @@ def test_areas_from_a_comma_list():
         "compliance",
         "Product Knowledge",
     ]
+
+
+@pytest.mark.parametrize(
+    ("claim", "role_map", "role"),
+    [
+        (["agent"], {}, "agent"),
+        (["agent", "supervisor"], {}, "supervisor"),
+        ("admin", {}, "admin"),
+        (["QM-Leads"], {"supervisor": ["QM-Leads"]}, "supervisor"),
+        (["Everyone"], {}, None),
+        ([], {}, None),
+    ],
+)
+def test_oidc_roles_claim(claim, role_map, role):
+    from service.errors import Forbidden
+    from service.settings import Settings
+    from service.webapp import signin
+
+    settings = Settings(database_url="sqlite://", web_role_map=role_map)
+    token = {"userinfo": {"sub": "u-1", "name": "Ada", "roles": claim}}
+    if role is None:
+        with pytest.raises(Forbidden):
+            signin._oidc_person(settings, token)
+        return
+    person = signin._oidc_person(settings, token)
+    assert (person.user_id, person.name, person.role) == ("u-1", "Ada", role)
