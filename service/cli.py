@@ -10,17 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from service.settings import Settings, settings_error_lines
+from service.cliutil import (
+    InputError,
+    QmGroup,
+    check_port_free,
+    counts_line,
+    echo_json,
+    format_option,
+    read_json_file,
+    render_table,
+)
+from service.settings import Settings
+
+JOB_STATES = ("queued", "running", "done", "dead")
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment; a local credential is made once for the embedded setup."""
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:  # one line per bad setting, not a traceback
-        raise click.ClickException("; ".join(settings_error_lines(exc))) from None
+    settings = Settings(**overrides)  # a ValidationError becomes one line in service.cliutil
     if (
         settings.client_id
         and settings.client_secret.get_secret_value()
@@ -42,8 +50,15 @@ def _local_credentials(instance: Path) -> dict[str, str]:
     """Read or create ``instance/credentials.json`` (mode 0600) for a zero-config start."""
     path = instance / "credentials.json"
     if path.exists():
-        data: dict[str, str] = json.loads(path.read_text())
-        return data
+        data = read_json_file(path, "credentials")
+        if not isinstance(data, dict) or not {"client_id", "client_secret", "secret_key"} <= set(
+            data
+        ):
+            raise InputError(
+                f"{path}: needs client_id, client_secret and secret_key; delete the file and "
+                "a new local credential is made"
+            )
+        return {str(k): str(v) for k, v in data.items()}
     instance.mkdir(parents=True, exist_ok=True)
     data = {
         "client_id": "qmloop-local",
@@ -56,12 +71,41 @@ def _local_credentials(instance: Path) -> dict[str, str]:
     return data
 
 
-def _app_and_settings(migrate: bool = False) -> tuple[Any, Settings]:
-    from service import create_app
+def cli_verbosity() -> int:
+    """How many ``-v`` the root command got (0 outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return int(((ctx.find_root().obj if ctx else None) or {}).get("verbose", 0))
+
+
+def cli_log_level(settings: Settings, server: bool = False) -> str:
+    """The root log level of this command: quiet (WARNING) unless ``-v``; servers keep theirs.
+
+    ``-v`` shows INFO (migrations, requests), ``-vv`` DEBUG. A server (``serve``, ``worker``),
+    or any command when ``QM_LOG_LEVEL`` is set, logs at ``QM_LOG_LEVEL`` (default INFO).
+    """
+    verbose = cli_verbosity()
+    if verbose:
+        return "DEBUG" if verbose > 1 else "INFO"
+    return settings.log_level if server or "QM_LOG_LEVEL" in os.environ else "WARNING"
+
+
+def setup_logging(settings: Settings, server: bool = False) -> None:
+    """Configure logging for a command; Alembic's and werkzeug's chatter only with ``-v``."""
+    import logging
+
     from service.logs import configure_logging
 
+    level = cli_log_level(settings, server)
+    configure_logging(level, settings.log_json)
+    for name in ("alembic", "werkzeug"):  # werkzeug repeats our request log, with colours
+        logging.getLogger(name).setLevel(level if cli_verbosity() else "WARNING")
+
+
+def _app_and_settings(migrate: bool = False, server: bool = False) -> tuple[Any, Settings]:
+    from service import create_app
+
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    setup_logging(settings, server)
     app = create_app(settings)
     if migrate:
         from service.db import get_db
@@ -71,14 +115,27 @@ def _app_and_settings(migrate: bool = False) -> tuple[Any, Settings]:
     return app, settings
 
 
-@click.group()
-def main() -> None:
-    """QM Loop: turn finished Genesys evaluations into targeted coaching."""
+@click.group(cls=QmGroup)
+@click.option("--debug", is_flag=True, help="Show the traceback of a failure.")
+@click.option("-v", "--verbose", count=True, help="More log lines (-v INFO, -vv DEBUG).")
+@click.version_option(package_name="qmloop")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, verbose: int) -> None:
+    """QM Loop: turn finished Genesys evaluations into targeted coaching.
+
+    Exit codes: 0 done, 1 could not do the work, 2 bad usage or input.
+    """
+    ctx.obj = {"debug": debug, "verbose": verbose}
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=lambda: os.environ.get("PORT", "8000"),
+    show_default="$PORT or 8000",
+)
 @click.option(
     "--with-worker/--no-worker",
     default=True,
@@ -92,13 +149,19 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     from service.jobs.worker import run_worker
     from service.logs import redact_url
 
-    app, settings = _app_and_settings(migrate=True)
-    click.echo(f"QM Loop on http://{host}:{port}  database: {redact_url(settings.database_url)}")
+    check_port_free(host, port)
+    app, settings = _app_and_settings(migrate=True, server=True)
+    base = f"http://{host}:{port}"
+    click.echo(f"QM Loop on {base}  database: {redact_url(settings.database_url)}")
+    click.echo(f"API reference: {base}/api/v1/docs")
     if not os.environ.get("QM_CLIENT_SECRET"):
         click.echo(
             f"client id: {settings.client_id}  (secret in "
-            f"{settings.instance_path / 'credentials.json'})"
+            f"{settings.instance_path / 'credentials.json'}; `qmloop credentials show` prints it)"
         )
+        # The secret itself only on an interactive terminal: redirected output may be a log.
+        literal = sys.stdout.isatty()
+        click.echo(f"try: {_curl_line(settings, base, literal)}")
     if with_worker:
         stop = threading.Event()
         threading.Thread(target=run_worker, args=(app, settings, stop), daemon=True).start()
@@ -112,7 +175,7 @@ def worker(kinds: tuple[str, ...]) -> None:
     from service import refuse_unmigrated
     from service.jobs.worker import run_worker
 
-    app, settings = _app_and_settings()
+    app, settings = _app_and_settings(server=True)
     refuse_unmigrated(app)
     run_worker(app, settings, kinds=list(kinds) or None)
 
@@ -147,20 +210,41 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--state", type=click.Choice(["queued", "running", "done", "dead"]))
+@click.option("--state", type=click.Choice(JOB_STATES))
 @click.option("--kind")
-@click.option("--limit", default=50, show_default=True)
-def jobs_list(state: str | None, kind: str | None, limit: int) -> None:
-    """List jobs, newest first."""
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@format_option()
+def jobs_list(state: str | None, kind: str | None, limit: int, fmt: str) -> None:
+    """List jobs, newest first, with each one's last error in full."""
     from service.db import get_db
     from service.jobs import service
 
     app, _ = _app_and_settings()
     with get_db(app).session_scope() as session:
-        click.echo(f"counts: {service.counts(session)}")
-        for job in service.list_jobs(session, state=state, kind=kind, limit=limit):
-            error = (job.last_error or "")[:80]
-            click.echo(f"{job.id}  {job.state:7}  {job.kind:28}  attempts={job.attempts}  {error}")
+        counts = service.counts(session)
+        jobs_ = service.list_jobs(session, state=state, kind=kind, limit=limit)
+        rows = [_job_json(job) for job in jobs_]
+    if fmt == "json":
+        echo_json({"counts": {s: counts.get(s, 0) for s in JOB_STATES}, "jobs": rows})
+        return
+    click.echo(f"jobs: {counts_line(counts, JOB_STATES)}")
+    if not rows:
+        click.echo("no jobs match" if state or kind else "the queue is empty")
+        return
+    table = [[r["id"], r["state"], r["kind"], r["attempts"], r["lastError"]] for r in rows]
+    click.echo(render_table(["id", "state", "kind", "tries", "last error"], table))
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "kind": job.kind,
+        "attempts": job.attempts,
+        "createdAt": job.created_at.isoformat() if job.created_at else "",
+        "updatedAt": job.updated_at.isoformat() if job.updated_at else "",
+        "lastError": job.last_error or "",
+    }
 
 
 @jobs.command("retry")
@@ -170,6 +254,7 @@ def jobs_list(state: str | None, kind: str | None, limit: int) -> None:
 def jobs_retry(job_id: str | None, all_dead: bool, kind: str | None) -> None:
     """Requeue one dead job, or all of them."""
     from service.db import get_db
+    from service.errors import NotFound
     from service.jobs import service
 
     if not job_id and not all_dead:
@@ -178,9 +263,14 @@ def jobs_retry(job_id: str | None, all_dead: bool, kind: str | None) -> None:
     with get_db(app).session_scope() as session:
         if all_dead:
             click.echo(f"requeued {service.retry_all_dead(session, kind=kind)} dead jobs")
-        else:
+            return
+        try:
             service.retry(session, job_id=str(job_id))
-            click.echo(f"requeued {job_id}")
+        except NotFound as exc:
+            raise InputError(
+                f"no job {job_id}; `qmloop jobs list --state dead` shows the ids"
+            ) from exc
+        click.echo(f"requeued {job_id}")
 
 
 @jobs.command("purge")
@@ -203,7 +293,55 @@ def jobs_run() -> None:
     from service.jobs.service import drain
 
     app, settings = _app_and_settings()
-    click.echo(json.dumps(drain(app, settings)))
+    ran = drain(app, settings)
+    if not ran:
+        click.echo("no jobs were due")
+        return
+    click.echo(f"ran {sum(ran.values())} jobs: {counts_line(ran, ('done', 'queued', 'dead'))}")
+    if ran.get("queued"):
+        click.echo("queued = failed, will be retried later; see `qmloop jobs list`")
+    if ran.get("dead"):
+        click.echo("dead = out of attempts; `qmloop jobs list --state dead` shows why")
+
+
+def _curl_line(settings: Settings, base: str, literal: bool = True) -> str:
+    """A ready-to-paste request that proves the credential works.
+
+    With ``literal=False`` the secret is read by ``qmloop credentials show --secret`` instead of
+    being printed, for output that may end up in a log.
+    """
+    secret = settings.client_secret.get_secret_value()
+    if not literal:
+        secret = "$(qmloop credentials show --secret)"
+    return f'curl -s -u "{settings.client_id}:{secret}" {base}/api/v1/health'
+
+
+@main.group()
+def credentials() -> None:
+    """The credential Genesys (or you, with curl) uses to call this service."""
+
+
+@credentials.command("show")
+@click.option("--secret", "only_secret", is_flag=True, help="Print only the client secret.")
+@click.option("--url", default="http://localhost:8000", show_default=True, help="For the example.")
+def credentials_show(only_secret: bool, url: str) -> None:
+    """Print the client id and secret (made once in instance/credentials.json when unset).
+
+    For scripts: ``SECRET=$(qmloop credentials show --secret)``.
+    """
+    settings = load_settings()
+    if only_secret:
+        click.echo(settings.client_secret.get_secret_value())
+        return
+    source = (
+        "QM_CLIENT_ID / QM_CLIENT_SECRET"
+        if os.environ.get("QM_CLIENT_SECRET")
+        else str(settings.instance_path / "credentials.json")
+    )
+    click.echo(f"client id:     {settings.client_id}")
+    click.echo(f"client secret: {settings.client_secret.get_secret_value()}")
+    click.echo(f"from:          {source}")
+    click.echo(f"try:           {_curl_line(settings, url.rstrip('/'))}")
 
 
 @main.group()

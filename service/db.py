@@ -108,10 +108,14 @@ def postgres_options(settings: Settings) -> str:
     )
 
 
+class DatabaseUrlError(ValueError):
+    """``QM_DATABASE_URL`` cannot be used; the message names it with its password masked."""
+
+
 def make_engine(settings: Settings) -> Engine:
     """Create the engine for the configured database, every wait bounded by the settings.
 
-    Raises ``ValueError`` (naming the URL with its password masked) for an unusable URL.
+    Raises ``DatabaseUrlError`` (naming the URL with its password masked) for an unusable URL.
     """
     try:
         return _make_engine(settings)
@@ -119,7 +123,7 @@ def make_engine(settings: Settings) -> Engine:
         from service.logs import redact_url
 
         # SQLAlchemy's message quotes the whole URL, password included.
-        raise ValueError(
+        raise DatabaseUrlError(
             f"QM_DATABASE_URL is not a usable database URL: {redact_url(settings.database_url)}"
         ) from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -11,6 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Flask, Response, g, has_request_context, request
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Terminal colour codes (werkzeug colours its request lines): never inside a JSON log line.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # Query parameters whose values are credentials in the URLs operators paste (webhooks, DSNs).
 _SECRET_PARAMS = {
@@ -79,7 +82,7 @@ class JsonFormatter(logging.Formatter):
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _ANSI.sub("", record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):

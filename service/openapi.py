@@ -61,7 +61,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> tuple[str, dict[s
     path, params = _path_params(spec.path)
     if spec.query is not None:
         params += _query_params(spec.query)
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem = _PROBLEM
     ok: dict[str, Any] = {"description": "OK"}
     if spec.response is not None:
         ok["content"] = {
@@ -88,6 +88,97 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> tuple[str, dict[s
     return path, op
 
 
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+# Routes not declared through ``service.api.route``: the token endpoint (authlib) and the public
+# probes and descriptions. ``security: []`` marks them as needing no credentials.
+PUBLIC_PATHS: dict[str, dict[str, Any]] = {
+    "/oauth/token": {
+        "post": {
+            "operationId": "auth_token",
+            "summary": "OAuth 2.0 client credentials: a Bearer token for the integration",
+            "tags": ["auth"],
+            "security": [{"basic": []}, {}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["grant_type"],
+                            "properties": {
+                                "grant_type": {"type": "string", "const": "client_credentials"},
+                                "client_id": {"type": "string"},
+                                "client_secret": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "A token",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["access_token", "token_type", "expires_in"],
+                                "properties": {
+                                    "access_token": {"type": "string"},
+                                    "token_type": {"type": "string", "const": "Bearer"},
+                                    "expires_in": {"type": "integer"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {"description": "Unsupported grant or bad request"},
+                "401": {"description": "Unknown client or wrong secret"},
+            },
+        }
+    },
+    "/health": {
+        "get": {
+            "operationId": "system_health",
+            "summary": "Liveness: the process answers (public; says nothing else)",
+            "tags": ["system"],
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "Alive",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"status": {"type": "string", "const": "ok"}},
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "system_openapi",
+            "summary": "This OpenAPI description (public)",
+            "tags": ["system"],
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI 3.1 document"}},
+        }
+    },
+    "/api/v1/docs/": {
+        "get": {
+            "operationId": "system_api_docs",
+            "summary": "The rendered API reference (Swagger UI; public)",
+            "tags": ["system"],
+            "security": [],
+            "responses": {"200": {"description": "An HTML page", "content": {"text/html": {}}}},
+        }
+    },
+}
+
+
 def build_openapi(app: Flask) -> dict[str, Any]:
     """The OpenAPI document for every route registered on this app."""
     registered = {rule.endpoint for rule in app.url_map.iter_rules()}
@@ -98,9 +189,19 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             continue
         path, op = _operation(spec, components)
         paths.setdefault(path, {})[spec.method] = op
+    for path, ops in PUBLIC_PATHS.items():
+        paths.setdefault(path, {}).update(ops)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "QM Loop", "version": "1.0.0"},
+        "info": {
+            "title": "QM Loop",
+            "version": "1.0.0",
+            "description": (
+                "Genesys data actions (`/data-actions/*`) and the REST API (`/api/v1/*`). "
+                "Authenticate with HTTP Basic (the integration's client id and secret) or a "
+                "Bearer token from `POST /oauth/token`. Errors are `application/problem+json`."
+            ),
+        },
         "paths": paths,
         "components": {
             "schemas": components,

@@ -220,6 +220,28 @@ class Settings(BaseSettings):
     calibration_min_agents: int = Field(default=3, ge=1, le=50)
     calibration_session_size: int = Field(default=5, ge=1, le=100)
 
+    # --- sentiment settings (docs/sentiment.md) ---
+    sentiment_enabled: bool = True
+    # EU AI Act art. 5(1)(f): off = no agent-side sentiment; only the customer criterion applies.
+    sentiment_agent_side: bool = True
+    sentiment_genesys_budget_seconds: float = Field(default=8.0, gt=0, le=55)
+    sentiment_kudos_webhook_url: str = ""
+    sentiment_kudos_webhook_secret: SecretStr = SecretStr("")
+    # Optional kudos email to the agent (their Genesys email) through SMTP.
+    sentiment_kudos_smtp_host: str = ""
+    sentiment_kudos_smtp_port: int = Field(default=587, ge=1, le=65535)
+    sentiment_kudos_smtp_starttls: bool = True
+    sentiment_kudos_smtp_user: str = ""
+    sentiment_kudos_smtp_password: SecretStr = SecretStr("")
+    sentiment_kudos_smtp_from: str = ""
+    # The facilitator's external calendar: "" (none), "graph" or "google".
+    sentiment_calendar: str = Field(default="", pattern="^(|graph|google)$")
+    sentiment_calendar_base_url: str = ""  # Graph or Google API base (a fake in tests)
+    sentiment_calendar_token_url: str = ""
+    sentiment_calendar_client_id: str = ""
+    sentiment_calendar_client_secret: SecretStr = SecretStr("")
+    sentiment_calendar_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
     # --- kit settings ---
 
     # --- database failure settings (issue 9: bounded waits, 503 instead of a hung request) ---

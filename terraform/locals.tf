@@ -53,6 +53,17 @@ locals {
         retry_wait_seconds   = tostring(var.scoring_retry_wait_seconds)
       }
     }
+    "evaluate-sentiment" = {
+      file = "evaluate-sentiment.yaml"
+      substitutions = {
+        flow_name             = "${var.name_prefix} Evaluate Sentiment"
+        division              = var.division
+        data_action_category  = var.integration_name
+        sentiment_action_name = genesyscloud_integration_action.action["evaluate-sentiment"].name
+        retry_attempts        = tostring(var.sentiment_retry_attempts)
+        retry_wait_seconds    = tostring(var.sentiment_retry_wait_seconds)
+      }
+    }
     "coach-step-by-step" = {
       file    = "coach-step-by-step.yaml"
       actions = ["normalize-score", "weakest-section", "check-duplicate", "assign-coaching"]

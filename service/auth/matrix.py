@@ -67,7 +67,9 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "system.health_ready": PUBLIC,
         "static": PUBLIC,
         # system
-        "system.openapi": SIGNED_IN,
+        # the API's description and its rendered reference hold no data
+        "system.openapi": PUBLIC,
+        "api_docs.show": PUBLIC,
         "system.health_details": STAFF,
         # data actions: the Genesys integration's credential only
         "coaching.normalize-score": DATA_ACTION,
@@ -77,6 +79,7 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "coaching.triage-evaluation": DATA_ACTION,
         "scoring.score-transcript": DATA_ACTION,
         "calibration.calibration-report": DATA_ACTION,
+        "sentiment.evaluate-sentiment": DATA_ACTION,
         # event intake: what Genesys notifies (an admin may replay one)
         "coaching.genesys_event": ADMIN,
         "scoring.scoring_event": ADMIN,
@@ -88,6 +91,11 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "coaching.get_policy": STAFF,
         "coaching.put_policy": ADMIN,
         "coaching.delete_policy": ADMIN,
+        # sentiment
+        "sentiment.list_recognitions": OWN,
+        "sentiment.balance": OWN,
+        "sentiment.list_policies": STAFF,
+        "sentiment.put_policy": ADMIN,
         # scoring
         "scoring.get_scoring_request": STAFF,
         "scoring.invalidate_scorecard": ADMIN,

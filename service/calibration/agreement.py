@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -19,18 +20,45 @@ class AgreementInputError(ValueError):
     """The table cannot be read as unit, rater, score rows."""
 
 
+DELIMITERS = ",;\t|"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: comma, semicolon (spreadsheets in many locales), tab or bar.
+
+    Falls back to a comma when ``csv.Sniffer`` cannot tell (e.g. a single column).
+    """
+    header = sample.splitlines()[0] if sample else ""
+    try:
+        return csv.Sniffer().sniff(header or sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
 def read_rows(fh: TextIO) -> list[tuple[str, str, str]]:
-    """Read ``unit,rater,score`` rows; raises ``AgreementInputError`` on a bad header or row."""
-    reader = csv.DictReader(fh)
+    """Read ``unit,rater,score`` rows; raises ``AgreementInputError`` on a bad header or row.
+
+    The delimiter is sniffed from the header line; with a delimiter other than a comma, a decimal
+    comma in the score (``3,5``) is read as a decimal point.
+    """
+    text = fh.read()
+    delimiter = sniff_delimiter(text[:4096])
+    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise AgreementInputError(f"missing column(s): {', '.join(missing)}; need unit,rater,score")
+        shown = delimiter.replace("\t", "tab")
+        raise AgreementInputError(
+            f"missing column(s): {', '.join(missing)} (header {', '.join(header) or 'empty'}, "
+            f"delimiter {shown!r}); the first line must name unit, rater and score"
+        )
     reader.fieldnames = header
     rows = []
     for line, row in enumerate(reader, start=2):
         unit, rater = (row.get("unit") or "").strip(), (row.get("rater") or "").strip()
         score = (row.get("score") or "").strip()
+        if delimiter != "," and re.fullmatch(r"[-+]?\d+,\d+", score):
+            score = score.replace(",", ".")
         if not unit or not rater:
             raise AgreementInputError(f"line {line}: unit and rater are required")
         rows.append((unit, rater, score))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import TextIO
 
 import click
 
 from service.calibration.agreement import AgreementInputError, agreement_report, read_rows
 from service.calibration.stats import LEVELS
+from service.cliutil import InputError, echo_json, format_option
 
 
 @click.group()
@@ -27,17 +27,24 @@ def calibration() -> None:
     help="Krippendorff's alpha level of measurement.",
 )
 def agreement(file: TextIO, level: str) -> None:
-    """Print agreement statistics of FILE.csv (columns unit,rater,score) as JSON."""
+    """Print agreement statistics of FILE.csv (columns unit,rater,score) as JSON.
+
+    The delimiter (comma, semicolon, tab) is detected from the header line.
+    """
     try:
         report = agreement_report(read_rows(file), level)
     except AgreementInputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise InputError(f"{file.name}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{file.name}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV"
+        ) from exc
     click.echo(json.dumps(report, indent=2, allow_nan=False))
 
 
 @calibration.command("collect")
-def collect() -> None:
+@format_option()
+def collect(fmt: str) -> None:
     """Collect finished Genesys evaluations into every open mirrored session (run from cron)."""
     from service.calibration.collect import collect_open_sessions
     from service.cli import _app_and_settings
@@ -47,10 +54,20 @@ def collect() -> None:
     app, _settings = _app_and_settings()
     genesys = get_genesys(app)
     if genesys is None:
-        click.echo("error: Genesys is not configured (QM_GENESYS_*)", err=True)
-        sys.exit(2)
+        raise InputError(
+            "Genesys is not configured: set QM_GENESYS_API_HOST (or QM_GENESYS_REGION), "
+            "QM_GENESYS_CLIENT_ID and QM_GENESYS_CLIENT_SECRET"
+        )
     with get_db(app).session_scope() as db:
-        click.echo(json.dumps(collect_open_sessions(db, genesys=genesys, now=utcnow())))
+        totals = collect_open_sessions(db, genesys=genesys, now=utcnow())
+    if fmt == "json":
+        echo_json(totals)
+        return
+    click.echo(
+        f"{totals.get('sessions', 0)} open mirrored sessions: {totals.get('collected', 0)} "
+        f"evaluations collected, {totals.get('pending', 0)} not finished yet, "
+        f"{totals.get('skipped', 0)} skipped"
+    )
 
 
 commands = [calibration]

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from service.cliutil import InputError, echo_json, format_option, render_table
+
 
 def _app() -> Any:
     from service.cli import _app_and_settings  # lazy: service.cli imports this module
@@ -36,7 +38,8 @@ def load(path: Path, replace: bool) -> None:
             summary = [f"{r.form_id} (v{r.version})" for r in rows]
     except InvalidInput as exc:
         lines = [f"  {e['field']}: {e['message']}" for e in exc.errors or []]
-        raise click.ClickException("\n".join([exc.detail, *lines])) from exc
+        fix = f"  fix {path} and load it again (policies.example.yaml shows every key)"
+        raise InputError("\n".join([f"{path}: {exc.detail}", *lines, fix])) from exc
     click.echo(f"loaded {len(summary)} policies: {', '.join(summary)}")
 
 
@@ -57,7 +60,8 @@ def export(output: Path | None) -> None:
 
 
 @policies_group.command("list")
-def list_() -> None:
+@format_option()
+def list_(fmt: str) -> None:
     """Show each stored policy and what it resolves to."""
     from service import get_settings
     from service.coaching import policies
@@ -65,16 +69,32 @@ def list_() -> None:
 
     app = _app()
     with get_db(app).session_scope() as session:
-        rows = policies.list_policies(session)
-        if not rows:
-            click.echo("no stored policies; the QM_COACHING_* settings apply")
-        for row in rows:
+        out = []
+        for row in policies.list_policies(session):
             p = policies.resolve(session, get_settings(app), row.form_id)
-            click.echo(
-                f"{row.form_id:38} v{row.version:<3} threshold={p.threshold:g} "
-                f"cap={p.weekly_cap} due={p.due_business_days}bd target={p.target} "
-                f"sections={len(p.sections)} {row.name}"
+            out.append(
+                {
+                    "formId": row.form_id,
+                    "version": row.version,
+                    "name": row.name,
+                    "threshold": p.threshold,
+                    "weeklyCap": p.weekly_cap,
+                    "dueBusinessDays": p.due_business_days,
+                    "target": p.target,
+                    "sections": len(p.sections),
+                }
             )
+    if fmt == "json":
+        echo_json(out)
+        return
+    if not out:
+        click.echo("no stored policies; the QM_COACHING_* settings apply")
+        return
+    headers = ["form", "version", "threshold", "weekly cap", "due (business days)", "target"]
+    headers += ["sections", "name"]
+    keys = ["formId", "version", "threshold", "weeklyCap", "dueBusinessDays", "target"]
+    keys += ["sections", "name"]
+    click.echo(render_table(headers, [[r[k] for k in keys] for r in out]))
 
 
 commands = [policies_group]

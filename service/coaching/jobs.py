@@ -79,7 +79,10 @@ def run_deliver(ctx: JobContext) -> dict[str, Any]:
     if a.delivery_state in ("delivered", "local") or a.status == "cancelled":
         return {"state": a.delivery_state, "externalId": a.external_id}
     target_ctx = TargetContext(
-        ctx.settings, genesys_of(ctx.app), TargetOptions.model_validate(a.target_options or {})
+        ctx.settings,
+        genesys_of(ctx.app),
+        TargetOptions.model_validate(a.target_options or {}),
+        attempt=ctx.attempt,
     )
     try:
         external_id = TARGETS[a.target].deliver(a, target_ctx)

@@ -204,6 +204,7 @@ class AssignRequest:
     module_id: str = ""
     trigger: str = "data_action"
     evaluation_version: int = 0
+    target: str = ""  # overrides the policy's target (sentiment coaching books appointments)
 
 
 def assign_coaching(
@@ -251,6 +252,7 @@ def _assign_locked(
 ) -> AssignResult:
     module_id, wanted = policy.section_rule(req.section_id, req.section_name)
     module_id = req.module_id or module_id
+    wanted = req.target or wanted
     target, target_reason = _choose_target(settings, genesys, policy, wanted, module_id)
     key = rules.section_key(req.section_id, req.section_name)
     agent_row = _lock_agent(session, req.agent_id)

@@ -50,6 +50,7 @@ class TargetContext:
     genesys: GenesysApi | None
     options: TargetOptions
     reason: str = ""  # why a withdrawal happens (``evaluation_retracted``, ...)
+    attempt: int = 1  # the delivery job's attempt (1-based)
 
 
 class Target(Protocol):
@@ -165,6 +166,16 @@ def _slot_start(slot: dict[str, Any]) -> str:
         return text  # not a date-time at all: let Genesys refuse it (a 4xx tries the next slot)
 
 
+class Planner(Protocol):
+    """Books a trigger's own appointment (withdrawal stays the appointment target's)."""
+
+    def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str: ...
+
+
+# Triggers that plan their own appointment (sentiment: slot finding, pattern conversations).
+PLANNERS: dict[str, Planner] = {}
+
+
 class AppointmentTarget:
     """A Genesys coaching appointment in the best free slot before the due date."""
 
@@ -219,6 +230,8 @@ class AppointmentTarget:
         return body
 
     def deliver(self, assignment: CoachingAssignment, ctx: TargetContext) -> str:
+        if assignment.trigger in PLANNERS:
+            return PLANNERS[assignment.trigger].deliver(assignment, ctx)
         api, now = _api(ctx), utcnow()
         found = self._existing(api, assignment, now)
         if found:

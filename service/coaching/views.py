@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fnmatch import fnmatch
+from typing import Any
+
 from flask import Blueprint, Response, current_app
 
 from service import get_settings
@@ -42,6 +46,9 @@ from service.settings import Settings
 EVENT_HOOKS = "qm_evaluation_event_hooks"
 
 bp = Blueprint("coaching", __name__)
+
+# Other domains take other topics through the same intake: (fnmatch pattern, handler).
+TOPIC_HANDLERS: list[tuple[str, Callable[[dict[str, Any]], Response]]] = []
 
 
 def _genesys() -> GenesysApi | None:
@@ -152,6 +159,9 @@ def genesys_event() -> Response:
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.", code="not_an_object")
     topic, body = triage.unwrap_event(data)
+    for pattern, handler in TOPIC_HANDLERS:
+        if topic and fnmatch(topic, pattern):
+            return handler(body)
     if topic and not topic.startswith("v2.quality.evaluations"):
         out = EventOut(decision="skipped", reason="unsupported_topic", evaluationId="", jobId="")
         return respond(out)

@@ -11,11 +11,15 @@ def demo(seed: int) -> None:
     """Run the whole loop against a local fake Genesys and print what happened, per agent."""
     import logging
 
+    from service.cli import cli_verbosity
     from service.demo.run import run
     from service.logs import configure_logging
 
-    configure_logging("WARNING", as_json=False)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # The demo tells in words what the logs would say (a form with no points, a retry).
+    level = {0: "ERROR", 1: "INFO"}.get(cli_verbosity(), "DEBUG")
+    configure_logging(level, as_json=False)
+    for name in ("werkzeug", "alembic"):
+        logging.getLogger(name).setLevel(level if level != "INFO" else "WARNING")
     run(seed=seed, echo=click.echo)
 
 

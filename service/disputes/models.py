@@ -47,7 +47,8 @@ class Review(Base):
     genesys_version: Mapped[int] = mapped_column(Integer, default=0)
     # The form's questions with the current answers and options (rules.question_table).
     questions: Mapped[list[Any]] = mapped_column(default=list)
-    # ``qmloop`` (opened here) or ``genesys`` (a dispute Genesys reported in an event).
+    # Where the latest dispute round was opened: ``qmloop`` (here; also before any dispute) or
+    # ``genesys`` (an InReview / disputeCount event; that round is answered in Genesys).
     source: Mapped[str] = mapped_column(String(20), default="qmloop")
     # "", pending, written, failed, not_configured: the last changed round's write-back.
     writeback_state: Mapped[str] = mapped_column(String(20), default="")

@@ -15,17 +15,9 @@ from service.auth.rules import Principal
 from service.db import utcnow
 from service.disputes import rules
 from service.disputes.models import DisputeItem, DisputeRound, Review
-from service.disputes.schemas import (
-    AnswerItemIn,
-    DisputedQuestionIn,
-    DisputeItemOut,
-    QuestionOut,
-    ReviewOut,
-    ReviewRow,
-    RoundOut,
-)
+from service.disputes.present import detail_of, row_of
+from service.disputes.schemas import AnswerItemIn, DisputedQuestionIn, ReviewOut, ReviewRow
 from service.errors import Conflict, InvalidInput, NotFound
-from service.jobs.models import Job
 from service.jobs.service import enqueue
 from service.settings import Settings
 
@@ -118,7 +110,7 @@ def list_reviews(
         query = query.where(scope)
     if agent_id and principal.role != "agent":
         query = query.where(Review.agent_id == agent_id)
-    order = (Review.interaction_at.desc(), Review.released_at.desc(), Review.id)
+    order = (Review.interaction_at.desc().nulls_last(), Review.released_at.desc(), Review.id)
     rows = session.scalars(query.order_by(*order).limit(LIST_LIMIT)).all()
     return [row_of(r, now, limits) for r in rows]
 
@@ -176,7 +168,7 @@ def coaching_review_status(session: Session, *, evaluation_ids: Collection[str])
 
 
 def _settle(review: Review, now: datetime, limits: rules.Limits) -> None:
-    """Persist a window expiry that happened since the last action."""
+    """Apply a window expiry that happened since the last action (reads compute it too)."""
     status, outcome = rules.effective(review.status, review.released_at, now, limits)
     if status != review.status:
         review.status, review.outcome, review.finished_at = status, outcome, now
@@ -190,6 +182,12 @@ def _refused(reason: str) -> Conflict:
         rules.WINDOW: "The dispute window of this evaluation has passed.",
     }
     return Conflict(messages.get(reason, reason), code=reason)
+
+
+def _why(review: Review, reason: str) -> str:
+    """A closed review says why it closed (``window_closed``, ``round_cap_reached``)."""
+    closed_by_cap = review.outcome in (rules.WINDOW, rules.ROUND_CAP)
+    return review.outcome if review.status == rules.CLOSED and closed_by_cap else reason
 
 
 def _require_agent(review: Review, principal: Principal) -> None:
@@ -213,8 +211,7 @@ def accept(
     _settle(review, now, limits)
     reason = rules.refuse_accept(review.status)
     if reason:
-        session.flush()
-        raise _refused(review.outcome or reason)
+        raise _refused(_why(review, reason))
     review.status, review.outcome, review.finished_at = rules.RESOLVED, rules.ACCEPTED, now
     session.flush()
     return detail_of(session, review, principal, now, limits)
@@ -253,10 +250,7 @@ def dispute(
     _settle(review, now, limits)
     reason = rules.refuse_dispute(review.status, review.rounds, review.released_at, now, limits)
     if reason:
-        session.flush()
-        raise _refused(
-            review.outcome if review.status in rules.FINAL and review.outcome else reason
-        )
+        raise _refused(_why(review, reason))
     known = _check_questions(review, questions)
     number = review.rounds + 1
     try:
@@ -389,103 +383,3 @@ def _with_answers(questions: list[Any], changes: dict[str, str]) -> list[Any]:
             q["markedNA"] = False
         out.append(q)
     return out
-
-
-# --- serializing -----------------------------------------------------------------------------
-
-
-def row_of(review: Review, now: datetime, limits: rules.Limits) -> ReviewRow:
-    """A review as one row of a tab (status as of ``now``)."""
-    status, outcome = rules.effective(review.status, review.released_at, now, limits)
-    return ReviewRow(
-        evaluationId=review.evaluation_id,
-        conversationId=review.conversation_id,
-        agentId=review.agent_id,
-        supervisorId=review.supervisor_id,
-        date=review.interaction_at,
-        releasedAt=review.released_at,
-        finishedAt=review.finished_at or (now if outcome else None),
-        queueId=review.queue_id,
-        queueName=review.queue_name,
-        formName=review.form_name,
-        supervisorAuditScore=review.score,
-        reviewStatus=rules.label(status),
-        status=status,
-        disputeRounds=rules.completed_rounds(status, review.rounds),
-        outcome=outcome or review.outcome,
-        source=review.source,
-    )
-
-
-def _rounds_of(session: Session, review: Review) -> list[RoundOut]:
-    rounds = session.scalars(
-        select(DisputeRound)
-        .where(DisputeRound.review_id == review.id)
-        .order_by(DisputeRound.number)
-    ).all()
-    items = session.scalars(
-        select(DisputeItem)
-        .where(DisputeItem.review_id == review.id)
-        .order_by(DisputeItem.round_number, DisputeItem.id)
-    ).all()
-    return [
-        RoundOut(
-            number=r.number,
-            openedBy=r.opened_by,
-            openedAt=r.opened_at,
-            answeredBy=r.answered_by,
-            answeredAt=r.answered_at,
-            items=[_item_out(i) for i in items if i.round_number == r.number],
-        )
-        for r in rounds
-    ]
-
-
-def _item_out(item: DisputeItem) -> DisputeItemOut:
-    return DisputeItemOut(
-        questionId=item.question_id,
-        reason=item.reason,
-        answerId=item.answer_id,
-        decision=item.decision,
-        newAnswerId=item.new_answer_id,
-        comment=item.comment,
-        decidedBy=item.decided_by,
-        decidedAt=item.decided_at,
-    )
-
-
-def _writeback_state(session: Session, review: Review) -> str:
-    """The stored state, ``failed`` when the pending write-back's job was dead-lettered."""
-    if review.writeback_state != "pending":
-        return review.writeback_state
-    job_id = session.scalar(
-        select(DisputeRound.writeback_job_id)
-        .where(DisputeRound.review_id == review.id, DisputeRound.writeback_job_id != "")
-        .order_by(DisputeRound.number.desc())
-        .limit(1)
-    )
-    job = session.get(Job, job_id) if job_id else None
-    return "failed" if job is not None and job.state == "dead" else "pending"
-
-
-def detail_of(
-    session: Session, review: Review, principal: Principal, now: datetime, limits: rules.Limits
-) -> ReviewOut:
-    """A review with its questions, rounds and what ``principal`` may do next."""
-    row = row_of(review, now, limits)
-    own = principal.role == "agent" and review.agent_id == principal.user_id
-    refuse = rules.refuse_dispute(row.status, review.rounds, review.released_at, now, limits)
-    return ReviewOut(
-        **row.model_dump(),
-        originalScore=review.original_score,
-        maxRounds=limits.max_rounds,
-        disputeDeadline=rules.deadline(review.released_at, limits),
-        genesysVersion=review.genesys_version,
-        writebackState=_writeback_state(session, review),
-        questions=[QuestionOut.model_validate(q) for q in review.questions or []],
-        rounds=_rounds_of(session, review),
-        canAccept=own and row.status == rules.PENDING_AGENT,
-        canDispute=own and not refuse and bool(review.questions),
-        canAnswer=principal.role in ("supervisor", "admin")
-        and row.status == rules.PENDING_SUPERVISOR,
-    )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.coaching import rules as coaching_rules
 from service.coaching.agents import agent_status
 from service.coaching.triage import form_of, queue_triage
 from service.db import utcnow
@@ -131,8 +132,8 @@ def take_event(session: Session, *, settings: Settings, event: Json) -> str:
     A released (``Finished``) evaluation with an agent gets a review (``sync`` job fills in
     questions and manager); a Genesys dispute (``InReview`` or ``disputeCount`` > 0) shows as
     Pending Supervisor Review with Genesys's dispute count as its rounds; the next ``Finished``
-    sends it back to the agent. Returns ``""`` (nothing), ``opened``, ``in_review``,
-    ``back_to_agent`` or ``deleted``.
+    sends it back to the agent; a deletion closes it (``evaluation_deleted``). Returns ``""``
+    (nothing), ``opened``, ``in_review``, ``back_to_agent`` or ``deleted``.
     """
     if not settings.disputes_enabled:
         return ""
@@ -140,7 +141,8 @@ def take_event(session: Session, *, settings: Settings, event: Json) -> str:
     status = str(event.get("status") or "").strip().lower()
     disputes = event.get("disputeCount") or 0
     review = session.scalar(select(Review).where(Review.evaluation_id == evaluation_id))
-    if str(event.get("eventType") or "").strip().lower() == "delete":
+    event_type = str(event.get("eventType") or "")
+    if coaching_rules.event_withdrawal(status, event_type) == coaching_rules.DELETED:
         return _deleted(review)
     if review is not None:
         return _follow(review, status, int(disputes))
@@ -177,6 +179,7 @@ def _follow(review: Review, status: str, disputes: int) -> str:
     if status == "inreview" or (disputes > review.rounds and status != "finished"):
         review.rounds = max(review.rounds, disputes, 1)
         review.status = rules.PENDING_SUPERVISOR
+        review.source = "genesys"  # this round is answered in Genesys, not here
         return "in_review"
     if status == "finished" and review.source == "genesys" and disputes >= review.rounds > 0:
         review.rounds = disputes
@@ -247,17 +250,25 @@ def write_back(
     answers = current.get("answers") or {}
     sent = not rules.changes_applied(answers, changes)
     if sent:
-        body = {
-            "evaluationForm": {"id": review.form_id or _ref(current.get("evaluationForm"))},
-            "conversation": {"id": review.conversation_id},
-            "agent": {"id": review.agent_id},
-            "evaluator": {"id": review.evaluator_id or _ref(current.get("evaluator"))},
-            "status": "FINISHED",
-            "answers": rules.apply_changes(answers, changes, review.questions or []),
-        }
+        body = writeback_body(review, current, changes)
         current = genesys.update_evaluation(review.conversation_id, review.evaluation_id, body)
     _written(session, review, current)
     return {"state": "written", "version": review.genesys_version, "sent": sent}
+
+
+def writeback_body(review: Review, current: Json, changes: dict[str, str]) -> Json:
+    """The PUT body (SDK model ``Evaluation``): Genesys's current answers with the changed
+    questions set ({questionId: answerId}), status FINISHED; Genesys recomputes the totals."""
+    return {
+        "evaluationForm": {"id": review.form_id or _ref(current.get("evaluationForm"))},
+        "conversation": {"id": review.conversation_id},
+        "agent": {"id": review.agent_id},
+        "evaluator": {"id": review.evaluator_id or _ref(current.get("evaluator"))},
+        "status": "FINISHED",
+        "answers": rules.apply_changes(
+            current.get("answers") or {}, changes, review.questions or []
+        ),
+    }
 
 
 def _written(session: Session, review: Review, evaluation: Json) -> None:

@@ -8,8 +8,9 @@ In process::
 
 As a process: ``python -m service.fakes.genesys --port 8765 --seed 1`` or ``qmloop fake-genesys``.
 Control endpoints (no auth): ``GET /__fake__/org``, ``GET /__fake__/calls``,
-``GET /__fake__/created``, ``POST /__fake__/faults`` (``{"kind": "fail"|"drop"|"latency"|"chaos"|
-"rate_limit"|"clear", ...}``), ``POST /__fake__/revoke-tokens``, ``POST /__fake__/reset``.
+``GET /__fake__/created``, ``GET /__fake__/evaluations/<id>/versions``,
+``POST /__fake__/faults`` (``{"kind": "fail"|"drop"|"latency"|"chaos"|"rate_limit"|"clear",
+...}``), ``POST /__fake__/revoke-tokens``, ``POST /__fake__/reset``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class FakeGenesys:
             self.deleted: list[Json] = []  # {kind, id} of every item a client deleted
             self.calibrations: dict[str, Json] = {}
             self.created_evaluations: list[str] = []
+            self.evaluation_versions: dict[str, list[Json]] = {}  # retracted, by evaluation id
             self.transcript_downloads: list[dict[str, str]] = []  # request headers seen
             self.faults.clear()
 
@@ -298,6 +300,8 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     from service.fakes.genesys_routes import api_bp
     from service.fakes.genesys_signin import signin_bp
     from service.fakes.genesys_targets import targets_bp
+    from service.fakes.genesys_versions import versions_bp
+    from service.fakes.genesys_wfm import wfm_bp
 
     app = Flask("fake_genesys")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -314,6 +318,8 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     app.register_blueprint(control_bp)
     app.register_blueprint(lifecycle_bp)
     app.register_blueprint(signin_bp)
+    app.register_blueprint(versions_bp)
+    app.register_blueprint(wfm_bp)
     return app
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from service.fakes.genesys import FakeError, fake
 from service.fakes.genesys_org import evaluation_json, iso
 from service.fakes.genesys_scoring import AnswerError, score
+from service.fakes.genesys_versions import keep_retracted, unchanged
 from service.genesys.formats import parse_genesys_datetime
 
 Json = dict[str, Any]
@@ -262,7 +263,8 @@ def create_evaluation(conversation_id: str) -> Response:
 
 @api_bp.put("/quality/conversations/<conversation_id>/evaluations/<evaluation_id>")
 def update_evaluation(conversation_id: str, evaluation_id: str) -> Response:
-    """Replace answers and/or status; answers are checked against the evaluation's form."""
+    """Replace answers and/or status (checked against the evaluation's form): a new version,
+    the replaced one kept RETRACTED (``genesys_versions``); no change, no new version."""
     f = fake()
     data = body()
     with f.lock:
@@ -284,7 +286,10 @@ def update_evaluation(conversation_id: str, evaluation_id: str) -> Response:
         updated["changedDate"] = stamp
         if status == "FINISHED" and not updated.get("submittedDate"):
             updated["submittedDate"] = updated["releaseDate"] = stamp
+        if unchanged(evaluation, updated):
+            return jsonify(evaluation)  # the same PUT again: no new version
         updated["version"] = int(evaluation.get("version") or 1) + 1
+        keep_retracted(f, evaluation)
         f.org.evaluations[evaluation_id] = updated
     return jsonify(updated)
 

@@ -13,8 +13,10 @@ import click
 @click.option("--rate-limit", default=0, show_default=True, help="Requests/minute/token; 0 = off.")
 def fake_genesys(port: int, seed: int, client_id: str, client_secret: str, rate_limit: int) -> None:
     """Serve a fake Genesys Cloud Platform API with a sample org (loopback only)."""
+    from service.cliutil import check_port_free
     from service.fakes.genesys import serve_forever
 
+    check_port_free("127.0.0.1", port)
     serve_forever(port, seed, client_id, client_secret, rate_limit)
 
 

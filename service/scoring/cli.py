@@ -3,21 +3,54 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from service.cliutil import CliError, InputError, read_json_file
 from service.settings import Settings
 
 
 def _load_scorecard(path: str) -> Any:
-    from service.scoring.scorecard import from_genesys_form, load_yaml
+    """A scorecard from YAML or a Genesys form (JSON); raises ``InputError`` naming the file."""
+    from service.scoring.scorecard import ScorecardError, from_genesys_form, load_yaml
 
-    if path.endswith(".json"):
-        return from_genesys_form(json.loads(Path(path).read_text(encoding="utf-8")))
-    return load_yaml(path)
+    try:
+        if path.endswith(".json"):
+            return from_genesys_form(read_json_file(path, "Genesys evaluation form (JSON)"))
+        return load_yaml(path)
+    except (ScorecardError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        what = str(exc) if path in str(exc) else f"{path}: {exc}"
+        raise InputError(f"{what}; see examples/scorecards/ for the shape") from exc
+
+
+def _load_transcript(path: str) -> Any:
+    """A transcript document; raises ``InputError`` naming the file."""
+    from service.transcripts.rules import TranscriptError, parse_document
+
+    doc = read_json_file(path, "transcript (JSON)")
+    try:
+        return parse_document(doc)
+    except (TranscriptError, ValueError) as exc:
+        raise InputError(
+            f"{path}: not a transcript ({exc}); see examples/transcripts/ for the shape"
+        ) from exc
+
+
+def _require_model(chat: Any, card: Any = None) -> None:
+    """Raise ``CliError`` when no model is configured but the scorecard has LLM questions."""
+    needs_llm = card is None or any(q.kind == "llm" for q in card.questions)
+    if chat is None and needs_llm:
+        raise CliError(
+            "no model configured: set QM_LLM_BASE_URL and QM_LLM_MODEL (and QM_LLM_API_KEY); "
+            "docs/scoring.md shows a local fake judge"
+        )
+
+
+MODEL_FAILURES = ("llm_not_configured", "llm_unavailable")
 
 
 def _engine(settings: Settings) -> tuple[Any, Any]:
@@ -51,18 +84,27 @@ def _table(result: Any) -> str:
 def score_command(transcript: str, scorecard: str, fmt: str) -> None:
     """Score one transcript file against a scorecard (YAML, or a Genesys form as JSON)."""
     from service.scoring.engine import score
-    from service.scoring.scorecard import ScorecardError
-    from service.transcripts.rules import TranscriptError, parse_document
 
     settings = Settings()
-    try:
-        card = _load_scorecard(scorecard)
-        doc = parse_document(json.loads(Path(transcript).read_text(encoding="utf-8")))
-    except (ScorecardError, TranscriptError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    card = _load_scorecard(scorecard)
+    doc = _load_transcript(transcript)
     chat, cfg = _engine(settings)
     result = score(doc, card, chat, cfg)
     click.echo(json.dumps(result.to_json(), indent=2) if fmt == "json" else _table(result))
+    _fail_when_unscored(result, settings)
+
+
+def _fail_when_unscored(result: Any, settings: Settings) -> None:
+    """Exit 1 when the model could not be asked (a transcript that needs review is a result)."""
+    failed = [r for r in result.review_reasons if r in MODEL_FAILURES or r.startswith("llm_")]
+    if result.percentage is not None or not failed:
+        return
+    if failed[0] == "llm_not_configured":
+        _require_model(None)
+    raise CliError(
+        f"could not score: the model at QM_LLM_BASE_URL={settings.llm_base_url} failed "
+        f"({failed[0]}); check that it runs and QM_LLM_MODEL={settings.llm_model} exists"
+    )
 
 
 @click.command("eval")
@@ -72,19 +114,27 @@ def score_command(transcript: str, scorecard: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
 def eval_command(directory: str, scorecard: str, workers: int, fmt: str) -> None:
     """Score a labelled set and report accuracy and Cohen's kappa per question."""
-    from service.scoring.evaluate import evaluate_directory, format_report
+    from service.scoring.evaluate import evaluate_directory, format_report, load_labelled
 
     settings = Settings()
     card = _load_scorecard(scorecard)
     chat, cfg = _engine(settings)
+    _require_model(chat, card)
+    try:
+        labelled = load_labelled(Path(directory))
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    if not labelled:
+        raise InputError(
+            f'{directory}: no labelled transcripts; give each X.json a "labels" object or a '
+            "X.labels.json beside it (docs/scoring.md)"
+        )
 
     def progress(done: int, total: int) -> None:
         click.echo(f"\rscored {done}/{total}", nl=done == total, err=True)
 
     report = evaluate_directory(Path(directory), card, chat, cfg, workers, progress)
     click.echo(json.dumps(report, indent=2) if fmt == "json" else format_report(report))
-    if report["transcripts"] == 0:
-        sys.exit(1)
 
 
 @click.command("score-batch")
@@ -101,6 +151,7 @@ def score_batch_command(directory: str, scorecard: str, out_path: str, workers: 
 
     card = _load_scorecard(scorecard)
     chat, cfg = _engine(Settings())
+    _require_model(chat, card)
     paths = sorted(p for p in Path(directory).glob("*.json") if not p.name.endswith(".labels.json"))
 
     def one(path: Path) -> dict[str, Any]:

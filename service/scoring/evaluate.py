@@ -21,17 +21,25 @@ from service.scoring.scorecard import Scorecard
 from service.transcripts.rules import TranscriptError, parse_document
 
 
+def _read_json(path: Path) -> Any:
+    """A file's JSON; raises ``ValueError`` naming the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+
+
 def load_labelled(directory: Path) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
     """(name, transcript document, labels) for each labelled file of a directory."""
     out = []
     for path in sorted(directory.glob("*.json")):
         if path.name.endswith(".labels.json"):
             continue
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = _read_json(path)
         sidecar = path.with_name(path.stem + ".labels.json")
         labels = doc.pop("labels", None) if isinstance(doc, dict) else None
         if sidecar.exists():
-            labels = json.loads(sidecar.read_text(encoding="utf-8"))
+            labels = _read_json(sidecar)
         if labels:
             out.append((path.name, doc, {str(k): str(v) for k, v in labels.items()}))
     return out

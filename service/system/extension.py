@@ -1,4 +1,4 @@
-"""Register the built-in readiness checks; other domains add theirs in their own hook."""
+"""Register the built-in readiness checks and the API reference page (``/api/v1/docs/``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from flask import Flask
 
 from service.settings import Settings
 from service.system.readiness import init_readiness
+from service.system.views import docs_blueprint
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Database, migrations, Genesys token and queue checks for ``GET /health/ready``."""
+    """Readiness checks for ``GET /health/ready``; Swagger UI over the OpenAPI description."""
     init_readiness(app)
+    app.register_blueprint(docs_blueprint())

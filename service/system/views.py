@@ -1,4 +1,4 @@
-"""Liveness, readiness and the OpenAPI description."""
+"""Liveness, readiness, the OpenAPI description and its rendered reference page."""
 
 from __future__ import annotations
 
@@ -80,5 +80,24 @@ def health_details() -> Response:
 
 @bp.get("/api/v1/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3.1 description of every REST and data action endpoint."""
+    """The OpenAPI 3.1 description of every endpoint; public, like any API's description."""
     return jsonify(build_openapi(current_app))
+
+
+DOCS_PATH = "/api/v1/docs"
+DOCS_BLUEPRINT = "api_docs"
+
+
+def docs_blueprint() -> Blueprint:
+    """Swagger UI (vendored by the ``flask-swagger-ui`` package, no CDN) at ``/api/v1/docs/``.
+
+    Its endpoint, ``api_docs.show``, serves the page and the viewer's static files; it is public.
+    """
+    from flask_swagger_ui import get_swaggerui_blueprint
+
+    return get_swaggerui_blueprint(
+        DOCS_PATH,
+        "/api/v1/openapi.json",
+        config={"app_name": "QM Loop API reference", "tryItOutEnabled": False},
+        blueprint_name=DOCS_BLUEPRINT,
+    )

@@ -108,4 +108,5 @@ def test_identical_events_make_one_assignment_and_one_call(app, auth, settings, 
     assert count(app, CoachingAssignment) == 1
     assert count(app, Job, Job.kind == "coaching.deliver") == 1
     assert workitems.calls["create_workitem"] == 1
-    assert workitems.calls["get_evaluation"] == 1
+    # Once for the triage, once for the agent's review (disputes.sync), never per event.
+    assert workitems.calls["get_evaluation"] == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -83,8 +84,12 @@ def test_cli_load_list_export_roundtrip(app, settings, tmp_path, monkeypatch):
     loaded = runner.invoke(main, ["policies", "load", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
     assert "loaded 4 policies" in loaded.output
-    listed = runner.invoke(main, ["policies", "list"])
-    assert "threshold=80" in listed.output and "target=genesys_workitem" in listed.output
+    listed = runner.invoke(main, ["policies", "list", "--format", "json"])
+    by_form = {p["formId"]: p for p in json.loads(listed.output)}
+    assert by_form["6f1c7a58-2b1e-4c1f-9d54-3c1f0c2b9e11"]["threshold"] == 80
+    assert "genesys_workitem" in {p["target"] for p in by_form.values()}
+    table = runner.invoke(main, ["policies", "list"]).output
+    assert "genesys_workitem" in table and "{" not in table
     out = tmp_path / "exported.yaml"
     assert runner.invoke(main, ["policies", "export", "-o", str(out)]).exit_code == 0
     again = policies.parse_file(out.read_text()).policies
@@ -95,4 +100,4 @@ def test_cli_load_list_export_roundtrip(app, settings, tmp_path, monkeypatch):
     bad = tmp_path / "bad.yaml"
     bad.write_text("policies: [{form_id: f, treshold: 1}]")
     failed = runner.invoke(main, ["policies", "load", str(bad)])
-    assert failed.exit_code != 0 and "treshold" in failed.output
+    assert failed.exit_code == 2 and "treshold" in failed.output and str(bad) in failed.output

@@ -1,14 +1,18 @@
-"""``qmloop demo`` runs the whole loop against the fake Genesys and tells the truth about it."""
+"""``qmloop demo`` runs the whole loop against the fake Genesys and tells the story in words."""
 
 from __future__ import annotations
+
+import re
+import tempfile
 
 from click.testing import CliRunner
 
 from service.cli import main
-from service.demo.run import per_reason, run
+from service.demo.run import SECTIONS, per_reason, run
 
 
-def test_demo_loop_end_to_end():
+def test_demo_loop_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     lines: list[str] = []
     report = run(seed=1, echo=lines.append)
     decisions = report["decisions"]
@@ -24,9 +28,35 @@ def test_demo_loop_end_to_end():
     assert report["workitems"] == decisions["agent_inactive"]
     assert report["jobs"] == {"done": decisions["assigned"] + decisions["agent_inactive"]}
     assert any("Chloe Tanaka" in line for line in lines)
+    # The temporary database is gone.
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_command_prints_the_table():
-    result = CliRunner().invoke(main, ["demo", "--seed", "2"])
+def test_demo_command_tells_policy_agents_and_next_steps():
+    result = CliRunner().invoke(main, ["demo", "--seed", "1"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
-    assert "assigned" in result.output and "Genesys API calls made" in result.output
+    out = result.output
+    flat = " ".join(out.split())  # phrases may wrap across lines
+    # The policy, with the cap explained in words.
+    assert "below 75 %" in flat and "at most 1 coaching assignment per agent in 7 days" in flat
+    assert "the demo uses 1 so the cap shows" in flat
+    # Per agent: percentage, weakest section, module, target and due date of the coached one.
+    coached = re.search(r"(\d+\.\d) % COACHED: weakest section (.+?); module '(.+?)'", flat)
+    assert coached is not None
+    assert re.search(r"as a Genesys learning assignment, due \d{4}-\d{2}-\d{2}", flat)
+    assert "CAPPED: the agent already got 1 assignment this week (weekly cap)" in flat
+    assert "not coached: the evaluation is not finished yet" in flat
+    # No Python reprs, no log noise, and where to go next.
+    assert not re.search(r"[{}]|Counter\(|INFO|WARNING|\d+\.\d+\.\d+\.\d+ - -", out)
+    assert out.rstrip().splitlines()[-4].strip().startswith("qmloop serve")
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_a_capability_adds_its_own_section():
+    seen: list[str] = []
+
+    def sentiment(demo):
+        demo.echo(f"sentiment section sees {demo.report['triaged']} triage calls")
+
+    run(seed=1, echo=seen.append, sections=[*SECTIONS[:-1], sentiment, SECTIONS[-1]])
+    assert any(line.startswith("sentiment section sees") for line in seen)

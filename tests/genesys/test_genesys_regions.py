@@ -74,7 +74,7 @@ def test_an_unknown_region_stops_the_cli_with_one_line(monkeypatch, tmp_path):
     monkeypatch.setenv("QM_GENESYS_REGION", "eu-west-9")
     monkeypatch.setenv("QM_INSTANCE_PATH", str(tmp_path))
     result = CliRunner().invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input (README: exit codes)
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "QM_GENESYS_REGION 'eu-west-9'" in lines[0]
     assert "Traceback" not in result.output

@@ -90,8 +90,10 @@ def test_qmloop_score_without_llm_is_needs_review(tmp_path):
         ],
         env={"QM_LLM_BASE_URL": "", "QM_LLM_MODEL": ""},
     )
-    out = json.loads(res.output)
+    # The result is still printed (needs review), but the command could not score: exit 1.
+    out = json.loads(res.stdout)
     assert out["needsReview"] and out["reviewReasons"][0] == "llm_not_configured"
+    assert res.exit_code == 1 and "error: no model configured: set QM_LLM_BASE_URL" in res.stderr
 
 
 def test_qmloop_eval_reports_accuracy_and_kappa(fake_llm, tmp_path):

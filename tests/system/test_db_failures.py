@@ -19,6 +19,7 @@ from service.jobs import rules
 from service.jobs.registry import HANDLERS, job_handler
 from service.jobs.service import enqueue
 from service.jobs.worker import run_worker
+from service.settings import Settings
 from tests.conftest import basic_header
 
 from .dbproxy import TcpProxy
@@ -99,14 +100,8 @@ def _assert_no_500_and_503s(app, settings, client):
     return statuses
 
 
-def _only(backend, wanted):
-    if backend != wanted:
-        pytest.skip(f"{wanted} only")
-
-
 @pytest.fixture
-def pg_proxy(backend, request):
-    _only(backend, "postgresql")
+def pg_proxy(request):
     url = request.getfixturevalue("pg_database")
     target = make_url(url)
     proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432)).start()
@@ -114,6 +109,7 @@ def pg_proxy(backend, request):
     proxy.stop()
 
 
+@pytest.mark.postgresql_only
 def test_postgres_outage_answers_503_and_recovers_without_restart(pg_proxy, settings):
     proxy, url = pg_proxy
     settings = settings.model_copy(update={"database_url": url, "db_connect_timeout_seconds": 2})
@@ -144,8 +140,8 @@ def test_postgres_outage_answers_503_and_recovers_without_restart(pg_proxy, sett
         get_db(app).dispose()
 
 
-def test_terminated_backends_are_replaced_without_an_error(app, client, backend, settings):
-    _only(backend, "postgresql")
+@pytest.mark.postgresql_only
+def test_terminated_backends_are_replaced_without_an_error(app, client, settings):
     assert client.get("/api/v1/jobs", headers=_admin(settings)).status_code == 200
     admin = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -160,8 +156,8 @@ def test_terminated_backends_are_replaced_without_an_error(app, client, backend,
     assert client.get("/api/v1/jobs", headers=_admin(settings)).status_code == 200
 
 
-def test_sqlite_unopenable_database_answers_503(settings, backend, tmp_path):
-    _only(backend, "sqlite")
+@pytest.mark.sqlite_only
+def test_sqlite_unopenable_database_answers_503(settings, tmp_path):
     settings = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path}/gone/qm.db"})
     app = create_app(settings)  # makes the directory
     (tmp_path / "gone").rmdir()
@@ -177,15 +173,15 @@ def test_sqlite_unopenable_database_answers_503(settings, backend, tmp_path):
         get_db(app).dispose()
 
 
-def test_postgres_connections_carry_the_timeouts(app, backend):
-    _only(backend, "postgresql")
+@pytest.mark.postgresql_only
+def test_postgres_connections_carry_the_timeouts(app):
     with get_db(app).engine.connect() as conn:
         assert conn.execute(text("SHOW lock_timeout")).scalar() == "2s"
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
 
 
-def test_postgres_statement_timeout_is_a_503_code(settings, backend):
-    _only(backend, "postgresql")
+@pytest.mark.postgresql_only
+def test_postgres_statement_timeout_is_a_503_code(settings):
     app = create_app(settings.model_copy(update={"db_statement_timeout_ms": 200}))
     try:
         started = time.monotonic()
@@ -237,7 +233,8 @@ def test_assign_coaching_behind_a_lock_answers_503_in_bounded_time(settings, bac
         get_db(app).dispose()
 
 
-def test_default_waits_stay_below_the_data_action_budget(settings):
+def test_default_waits_stay_below_the_data_action_budget():
+    settings = Settings()
     budget_ms = settings.coaching_genesys_budget_seconds * 1000
     assert settings.db_lock_timeout_ms < budget_ms
     assert settings.db_statement_timeout_ms < budget_ms
@@ -245,6 +242,7 @@ def test_default_waits_stay_below_the_data_action_budget(settings):
     assert settings.db_pool_timeout_seconds * 1000 < budget_ms
 
 
+@pytest.mark.postgresql_only
 def test_worker_backs_off_during_an_outage_and_recovers(pg_proxy, settings, caplog):
     proxy, url = pg_proxy
     settings = settings.model_copy(
