@@ -92,6 +92,12 @@ class ServerSessionInterface(SessionInterface):
             return
         if not session.modified:
             return
+        try:
+            self._store(app, session, response)
+        except SQLAlchemyError:  # the page already answered; the session is not kept
+            log.warning("web session not saved: the database is unavailable")
+
+    def _store(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.rotated_from:
             self._delete(app, session.rotated_from)
         now = utcnow()
