@@ -292,6 +292,26 @@ class Settings(BaseSettings):
     worker_max_backoff_seconds: float = Field(default=60.0, gt=0, le=3600)
     readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)  # per /health/ready check
 
+    # --- web app settings (docs/webapp.md) ---
+    # How people sign in: "genesys" (OAuth code + PKCE), "oidc" (any OpenID Connect provider).
+    web_signin: str = Field(default="genesys", pattern="^(genesys|oidc)$")
+    # The Genesys OAuth client (authorization code grant) people sign in through.
+    web_genesys_client_id: str = ""
+    web_genesys_client_secret: SecretStr = SecretStr("")
+    # Any OpenID Connect provider (Entra ID, Okta): its discovery URL and client.
+    web_oidc_metadata_url: str = ""
+    web_oidc_client_id: str = ""
+    web_oidc_client_secret: SecretStr = SecretStr("")
+    web_oidc_roles_claim: str = "roles"
+    # Genesys permissions (or OIDC role/group names) -> our roles, JSON; empty = the defaults.
+    web_role_map: dict[str, list[str]] = Field(default_factory=dict)
+    # Development sign-in (pick any person and role): only when enabled AND served on loopback.
+    web_dev_signin: bool = False
+    # Shown inside Genesys Cloud (an iframe): cookies SameSite=None; Secure.
+    web_embedded: bool = False
+    web_session_ttl_seconds: int = Field(default=8 * 3600, ge=1, le=30 * 86400)
+    web_team_cache_seconds: int = Field(default=900, ge=0, le=86400)
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -49,6 +49,11 @@ ADMIN = _row(yes=("integration", "admin"))
 STAFF = _row(yes=("integration", "admin", "supervisor"))
 OWN = _row(yes=("integration", "admin", "supervisor"), own=("evaluator", "agent"))
 SIGNED_IN = _row(yes=ROLES)
+# The web app (/app/): people only, through a browser session or a person token.
+WEB_OWN = _row(yes=("admin", "supervisor", "evaluator"), own=("agent",))
+WEB_AGENT = _row(own=("agent",))
+WEB_COACH = _row(yes=("admin", "supervisor", "evaluator"))
+WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
 # Reviews (accept and dispute): agents their own, supervisors their team's.
 REVIEW_READ = _row(yes=("integration", "admin"), own=("supervisor", "agent"))
 AGENT_ACTION = _row(own=("agent",))  # only the evaluation's own agent accepts or disputes
@@ -128,6 +133,30 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "calibration.put_program": ADMIN,
         "calibration.tick_programs": ADMIN,
         "calibration.calibrators_vs_leadership": STAFF,
+        # web app (docs/webapp.md): sign-in pages are public, the rest needs a person
+        "webapp.static": PUBLIC,
+        "webapp.index": PUBLIC,
+        "webapp.login": PUBLIC,
+        "webapp.start": PUBLIC,
+        "webapp.callback": PUBLIC,
+        "webapp.dev_signin": PUBLIC,
+        "webapp.logout": PUBLIC,
+        "webapp.coaching_list": WEB_OWN,
+        "webapp.coaching_detail": WEB_OWN,
+        "webapp.acknowledge": WEB_AGENT,
+        "webapp.evaluation": WEB_OWN,
+        "webapp.team": WEB_COACH,
+        "webapp.create_sessions": WEB_COACH,
+        "webapp.update_plan": WEB_COACH,
+        "webapp.mark_interaction": WEB_COACH,
+        "webapp.add_example": WEB_COACH,
+        "webapp.calibration": WEB_PANEL,
+        "webapp.calibration_score": WEB_PANEL,
+        "webapp.reviews": _row(yes=("admin",), own=("supervisor", "agent")),
+        "webapp.disputes": _row(yes=("admin",), own=("supervisor",)),
+        "webapp.review_accept": WEB_AGENT,
+        "webapp.review_dispute": WEB_AGENT,
+        "webapp.review_answer": _row(yes=("admin",), own=("supervisor",)),
         # reviews: accept and dispute
         "disputes.list_reviews": REVIEW_READ,
         "disputes.get_review": REVIEW_READ,

@@ -111,6 +111,16 @@ def _check_org(settings: Settings, row: Access) -> None:
         raise Forbidden("This Genesys organization is not allowed.", code="org_not_allowed")
 
 
+def _cookie_principal() -> Principal | None:
+    """A signed-in browser's principal (``service.webapp``), only when no Authorization header
+    is sent; the web app decides which routes a browser session may reach."""
+    if request.headers.get("Authorization"):
+        return None
+    finder = current_app.extensions.get("qm_cookie_principal")
+    found: Principal | None = finder() if finder is not None else None
+    return found
+
+
 def gate(settings: Settings) -> None:
     """Authenticate the caller and apply the matrix row of the endpoint (fails closed)."""
     if request.endpoint is None:
@@ -121,7 +131,9 @@ def gate(settings: Settings) -> None:
     _check_org(settings, row)
     if row.public:
         return
-    principal = service.authenticate(settings, request.headers.get("Authorization", ""))
+    principal = _cookie_principal() or service.authenticate(
+        settings, request.headers.get("Authorization", "")
+    )
     if row.cell(principal.role) == "no":
         raise Forbidden(
             f"The {principal.role} role may not call this route.", code="role_forbidden"

@@ -286,6 +286,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     from service.fakes.genesys_lifecycle import lifecycle_bp
     from service.fakes.genesys_media import media_bp
     from service.fakes.genesys_routes import api_bp
+    from service.fakes.genesys_signin import signin_bp
     from service.fakes.genesys_targets import targets_bp
     from service.fakes.genesys_versions import versions_bp
     from service.fakes.genesys_wfm import wfm_bp
@@ -304,6 +305,7 @@ def create_fake_app(instance: FakeGenesys) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
     app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(signin_bp)
     app.register_blueprint(versions_bp)
     app.register_blueprint(wfm_bp)
     return app

@@ -1,0 +1,45 @@
+"""Names for pages (people and forms), never raw ids: the signed-in person's team, then the
+Genesys client's user and form caches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import session
+
+from service.genesys import get_genesys
+from service.workspace.service import AUTOMATED
+
+log = logging.getLogger(__name__)
+
+
+def person(user_id: str) -> str:
+    """A person's display name; "Unknown person" when Genesys cannot say."""
+    if not user_id:
+        return "Unassigned"
+    if user_id == AUTOMATED:
+        return "QM Loop (automated)"
+    if user_id == session.get("uid"):
+        return str(session.get("name") or "You")
+    team: dict[str, str] = session.get("team") or {}
+    if team.get(user_id):
+        return team[user_id]
+    return _lookup(lambda api: api.get_user(user_id), "Unknown person")
+
+
+def form(form_id: str) -> str:
+    """An evaluation form's name; "Evaluation form" when Genesys cannot say."""
+    return _lookup(lambda api: api.get_published_form(form_id), "Evaluation form")
+
+
+def _lookup(fetch: Any, fallback: str) -> str:
+    api = get_genesys()
+    if api is None:
+        return fallback
+    try:
+        found = fetch(api)
+    except Exception as exc:  # a name is never worth failing a page for
+        log.info("name lookup failed: %s", type(exc).__name__)
+        return fallback
+    return str(found.get("name") or fallback)

@@ -1,0 +1,83 @@
+"""Coaching session tables: sessions, interactions marked for coaching, best-response examples."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, id_column, utcnow
+
+
+class CoachingSession(Base):
+    """One agent's coaching session (a group creates one per agent, ``group_id`` shared)."""
+
+    __tablename__ = "coaching_sessions"
+    __table_args__ = (
+        Index("ix_coaching_sessions_agent_assigned", "agent_id", "assigned_on"),
+        Index("ix_coaching_sessions_agent_status", "agent_id", "status"),
+    )
+
+    id: Mapped[str] = id_column()
+    name: Mapped[str] = mapped_column(String(200))
+    agent_id: Mapped[str] = mapped_column(String(128))
+    coach_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    assigned_on: Mapped[date] = mapped_column(Date)
+    follow_up_on: Mapped[date | None] = mapped_column(Date, default=None)
+    status: Mapped[str] = mapped_column(String(32), default="assigned")
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    action_plan: Mapped[str] = mapped_column(Text, default="")
+    # The automated coaching assignment this session projects (None: created by a person).
+    assignment_id: Mapped[str | None] = mapped_column(String(36), unique=True, default=None)
+    group_id: Mapped[str] = mapped_column(String(36), default="")  # never shown to the agent
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    interactions: Mapped[list[SessionInteraction]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionInteraction.created_at"
+    )
+    examples: Mapped[list[BestResponseExample]] = relationship(
+        cascade="all, delete-orphan", order_by="BestResponseExample.created_at"
+    )
+
+
+class SessionInteraction(Base):
+    """An interaction marked for coaching, with its three scores (percent; None when unknown)."""
+
+    __tablename__ = "coaching_session_interactions"
+
+    id: Mapped[str] = id_column()
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    evaluation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    interaction_on: Mapped[date | None] = mapped_column(Date, default=None)
+    area: Mapped[str] = mapped_column(String(200), default="")
+    queue_name: Mapped[str] = mapped_column(String(200), default="")
+    auto_score: Mapped[float | None] = mapped_column(Float, default=None)
+    audit_score: Mapped[float | None] = mapped_column(Float, default=None)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BestResponseExample(Base):
+    """A reference answer for the agent: another interaction's best answer to a question."""
+
+    __tablename__ = "coaching_session_examples"
+
+    id: Mapped[str] = id_column()
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    question_id: Mapped[str] = mapped_column(String(128), default="")
+    question: Mapped[str] = mapped_column(String(500), default="")
+    quote: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
