@@ -48,11 +48,17 @@ class SchemaStatus:
 
     current: frozenset[str]
     heads: frozenset[str]
+    applied: frozenset[str] = frozenset()  # current and all it implies (down and depends_on)
+    known: frozenset[str] = frozenset()  # every revision this code ships
 
     @property
     def at_head(self) -> bool:
-        """True when every migration branch is applied and nothing unknown is."""
-        return self.current == self.heads
+        """True when every migration branch is applied and nothing unknown is.
+
+        Alembic drops a branch's head from its version table once a revision on another branch
+        ``depends_on`` it, so "applied" follows dependencies, not the table alone.
+        """
+        return bool(self.current) and self.heads <= self.applied and self.current <= self.known
 
     def describe(self) -> str:
         """One line for an operator: what is wrong and what to run."""
@@ -60,7 +66,7 @@ class SchemaStatus:
             return "the database schema is up to date"
         if not self.current:
             return f"the database has no QM Loop schema: {UPGRADE_HINT}"
-        if self.current - self.heads and not (self.heads - self.current):
+        if not self.current <= self.known:
             return "the database schema is newer than this code: deploy the matching version"
         return f"the database schema is behind this code: {UPGRADE_HINT}"
 
@@ -70,9 +76,22 @@ class SchemaNotCurrent(RuntimeError):
 
 
 @lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+@lru_cache(maxsize=1)
 def code_heads() -> frozenset[str]:
     """The head revisions of the migrations shipped with this code (read once per process)."""
-    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    return frozenset(_script().get_heads())
+
+
+def _status(current: frozenset[str]) -> SchemaStatus:
+    script = _script()
+    known = frozenset(rev.revision for rev in script.walk_revisions())
+    mine = tuple(current & known)
+    applied = frozenset(r.revision for r in script.revision_map.iterate_revisions(mine, "base"))
+    return SchemaStatus(current, code_heads(), applied | current, known)
 
 
 def schema_status(engine: Engine) -> SchemaStatus:
@@ -83,9 +102,9 @@ def schema_status(engine: Engine) -> SchemaStatus:
     with engine.connect() as conn:
         # Read Alembic's table directly: a MigrationContext logs at INFO on every probe.
         if not inspect(conn).has_table(VERSION_TABLE):
-            return SchemaStatus(frozenset(), code_heads())
+            return _status(frozenset())
         current = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
-        return SchemaStatus(frozenset(current), code_heads())
+        return _status(frozenset(current))
 
 
 def require_head(engine: Engine) -> None:

@@ -24,7 +24,7 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 
 
 def _kind_names() -> list[str]:
-    from service.exports.registry import all_kinds
+    from service.exports.catalog import all_kinds
 
     return [k.name for k in all_kinds()]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.exports.registry import all_kinds
+from service.exports.catalog import all_kinds
 from service.exports.rules import dictionary_markdown
 
 

@@ -69,16 +69,3 @@ def declare(kind: ExportKind) -> ExportKind:
         raise ValueError(f"export kind {kind.name!r}: {sorted(unknown)} are not columns")
     KINDS[kind.name] = kind
     return kind
-
-
-def all_kinds() -> list[ExportKind]:
-    """Every declared kind, by name (imports the declarations on first use)."""
-    from service.exports import kinds  # noqa: F401  (declarations register at import)
-
-    return [KINDS[name] for name in sorted(KINDS)]
-
-
-def get_kind(name: str) -> ExportKind | None:
-    """The kind called ``name``, or None."""
-    all_kinds()
-    return KINDS.get(name)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from service.db import Database, utcnow
 from service.errors import InvalidInput, NotFound
 from service.exports import rules, writers
-from service.exports.registry import ExportKind, get_kind
+from service.exports.catalog import get_kind
+from service.exports.registry import ExportKind
 from service.settings import Settings
 
 BATCH = 1000

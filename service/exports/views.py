@@ -12,7 +12,8 @@ from service.api import parse_query, respond, route
 from service.auth.views import current_principal
 from service.db import get_db, get_session, utcnow
 from service.exports import rules, service
-from service.exports.registry import ExportKind, all_kinds
+from service.exports.catalog import all_kinds
+from service.exports.registry import ExportKind
 from service.exports.schemas import (
     ExportQuery,
     KindList,

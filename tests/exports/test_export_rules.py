@@ -9,8 +9,9 @@ import pytest
 
 from service.coaching.rules import verify_lms_signature
 from service.exports import rules
+from service.exports.catalog import all_kinds
 from service.exports.dictionary import render
-from service.exports.registry import COLUMN_TYPES, Column, ExportKind, all_kinds, declare
+from service.exports.registry import COLUMN_TYPES, Column, ExportKind, declare
 from service.webhooks import rules as hooks
 
 AT = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)

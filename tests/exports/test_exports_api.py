@@ -14,7 +14,7 @@ from sqlalchemy import update
 from service.calibration.models import CalibrationScore
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
-from service.exports.registry import get_kind
+from service.exports.catalog import get_kind
 from tests.calibration import helpers as cal
 from tests.conftest import basic_header
 from tests.exports.helpers import assign, load_csv, scorings

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from service.db import get_db
-from service.exports.registry import get_kind
+from service.exports.catalog import get_kind
 from service.webhooks.models import WebhookEvent
 from tests.conftest import basic_header
 from tests.exports.helpers import load_csv
