@@ -94,7 +94,7 @@ def child(url: str, fmt: str, out: str) -> None:
     """Run one export in this process and print its measurements as JSON."""
     from service.db import Database
     from service.exports import service
-    from service.exports.registry import get_kind
+    from service.exports.catalog import get_kind
     from service.settings import Settings
 
     settings = Settings(database_url=url, client_secret="bench", export_settle_seconds=0)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from service.db import get_db, utcnow
-from service.exports.registry import get_kind
+from service.exports.catalog import get_kind
 from service.webhooks.models import WebhookEvent
 from tests.conftest import basic_header
 from tests.disputes.helpers import AGENT, OTHER_AGENT, SUPERVISOR, add_review, bearer
