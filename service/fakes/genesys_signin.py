@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
-from service.fakes.genesys import FakeError, fake
+from service.fakes.genesys_http import FakeError, fake
 
 signin_bp = Blueprint("fake_signin", __name__)
 

@@ -15,7 +15,7 @@ from service.calibration.schemas import AnswerIn, ScoreIn
 from service.db import get_session, utcnow
 from service.errors import BadRequest
 from service.genesys import get_genesys
-from service.webapp.views import bp, done, page
+from service.webapp.blueprint import bp, done, page
 
 log = logging.getLogger(__name__)
 

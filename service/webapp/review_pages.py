@@ -15,7 +15,7 @@ from service.db import get_session
 from service.disputes import service as reviews
 from service.disputes.schemas import AnswerItemIn, DisputedQuestionIn
 from service.errors import BadRequest
-from service.webapp.views import bp, done, page, team
+from service.webapp.blueprint import bp, done, page, team
 
 TABS = {"pending": "Pending Review", "disputes": "Disputes", "resolved": "Resolved"}
 
