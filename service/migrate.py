@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -39,6 +40,20 @@ def upgrade(engine: Engine, target: str = "heads") -> None:
 
 
 UPGRADE_HINT = "run `qmloop db upgrade`"
+# pyrate-limiter makes its budget tables on first use (service/limits/budget.py): not migrated.
+UNMIGRATED_TABLE_PREFIX = "ratelimit_"
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: leave out the rate limiter's own tables and indexes, which
+    exist in the database but in no model, so autogenerate never proposes dropping them."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    table_name = str(getattr(table, "name", name) or "")
+    return not (reflected and compare_to is None and table_name.startswith(UNMIGRATED_TABLE_PREFIX))
+
+
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 

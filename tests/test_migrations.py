@@ -6,10 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from service.db import Base, get_db
+from service.migrate import include_object
 
 
 def test_migrations_match_models(app):
     engine = get_db(app).engine
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_object": include_object}),
+            Base.metadata,
+        )
     assert diff == []
