@@ -13,16 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.coaching import rules
 from service.coaching.models import CoachingPolicy
 from service.coaching.schemas import PolicyDoc, PolicyFile, SectionRule, TargetOptions
-from service.errors import InvalidInput, NotFound, validation_errors
+from service.policies import service as store
 from service.settings import Settings
 
 DEFAULT_FORM = "*"
@@ -136,87 +133,50 @@ def _resolve_uncached(session: Session, settings: Settings, form_id: str) -> Res
     return resolve_docs(form_id, own, _doc(rows.get(DEFAULT_FORM)), settings)
 
 
+COACHING = store.PolicyKind(
+    name="coaching",
+    model=CoachingPolicy,
+    key="form_id",
+    doc_schema=PolicyDoc,
+    file_schema=PolicyFile,
+    what="policies file",
+    not_found="No coaching policy for form {key}.",
+    on_change=invalidate,
+)
+
+
 def put(session: Session, *, doc: PolicyDoc, updated_by: str = "") -> CoachingPolicy:
-    """Create or replace the policy of ``doc.form_id``."""
-    invalidate(session)
-    document = doc.model_dump(mode="json", exclude_none=True)
-    row = session.scalar(select(CoachingPolicy).where(CoachingPolicy.form_id == doc.form_id))
-    if row is None:
-        row = CoachingPolicy(form_id=doc.form_id, name=doc.name, document=document)
-        row.updated_by = updated_by
-        try:
-            with session.begin_nested():
-                session.add(row)
-            return row
-        except IntegrityError:
-            row = session.scalar(
-                select(CoachingPolicy).where(CoachingPolicy.form_id == doc.form_id)
-            )
-            if row is None:
-                raise
-    if row.document != document:
-        row.document = document
-        row.name = doc.name
-        row.version += 1
-        row.updated_by = updated_by
-    session.flush()
-    return row
+    """Create or replace the policy of ``doc.form_id`` (a change is written to the history)."""
+    return store.put(session, COACHING, doc=doc, updated_by=updated_by)
 
 
 def get(session: Session, *, form_id: str) -> CoachingPolicy:
     """One stored policy; raises ``NotFound``."""
-    row = session.scalar(select(CoachingPolicy).where(CoachingPolicy.form_id == form_id))
-    if row is None:
-        raise NotFound(f"No coaching policy for form {form_id}.", code="policy_not_found")
-    return row
+    return store.get(session, COACHING, key=form_id)
 
 
-def delete(session: Session, *, form_id: str) -> None:
-    """Remove a stored policy; raises ``NotFound``."""
-    invalidate(session)
-    session.delete(get(session, form_id=form_id))
-    session.flush()
+def delete(session: Session, *, form_id: str, actor: str = "") -> None:
+    """Remove a stored policy (written to the history); raises ``NotFound``."""
+    store.delete(session, COACHING, key=form_id, actor=actor)
 
 
 def list_policies(session: Session) -> list[CoachingPolicy]:
     """Every stored policy, the default first."""
-    rows = list(session.scalars(select(CoachingPolicy).order_by(CoachingPolicy.form_id)))
-    return sorted(rows, key=lambda r: (r.form_id != DEFAULT_FORM, r.form_id))
+    return store.list_rows(session, COACHING)
 
 
 def parse_file(text: str) -> PolicyFile:
     """Validate a policies YAML document; raises ``InvalidInput`` with every problem."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"The policies file is not valid YAML: {exc}", code="bad_yaml") from exc
-    if isinstance(data, list):
-        data = {"policies": data}
-    try:
-        return PolicyFile.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The policies file is invalid.", code="invalid_policies", errors=validation_errors(exc)
-        ) from exc
+    return store.parse_file(COACHING, text)
 
 
 def load_file(
     session: Session, *, text: str, replace: bool = False, updated_by: str = "cli"
 ) -> list[CoachingPolicy]:
     """Store every policy of a YAML document; with ``replace``, drop the ones not in it."""
-    parsed = parse_file(text)
-    invalidate(session)
-    rows = [put(session, doc=doc, updated_by=updated_by) for doc in parsed.policies]
-    if replace:
-        keep = {doc.form_id for doc in parsed.policies}
-        for row in list_policies(session):
-            if row.form_id not in keep:
-                session.delete(row)
-        session.flush()
-    return rows
+    return store.load_file(session, COACHING, text=text, replace=replace, updated_by=updated_by)
 
 
 def export_yaml(session: Session) -> str:
     """Every stored policy as a YAML document ``load_file`` reads back."""
-    docs = [row.document for row in list_policies(session)]
-    return yaml.safe_dump({"policies": docs}, sort_keys=False, allow_unicode=True)
+    return store.export_yaml(session, COACHING)

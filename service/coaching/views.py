@@ -267,5 +267,5 @@ def put_policy(form_id: str) -> Response:
 @route(bp, "delete", "/api/v1/policies/<form_id>", "Delete a coaching policy", tag="coaching")
 def delete_policy(form_id: str) -> Response:
     """Remove a stored policy; the form falls back to the default policy."""
-    policies.delete(get_session(), form_id=form_id)
+    policies.delete(get_session(), form_id=form_id, actor=current_principal().subject)
     return respond({"deleted": form_id})

@@ -10,13 +10,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.errors import InvalidInput, NotFound, validation_errors
+from service.policies import service as store
 from service.sentiment.models import SentimentPolicy
 from service.sentiment.rules import Thresholds
 from service.sentiment.schemas import SentimentPolicyDoc, SentimentPolicyFile
@@ -106,77 +103,44 @@ def resolve(session: Session, queue_id: str = "") -> ResolvedSentimentPolicy:
     return resolve_docs(queue_id, own, _doc(rows.get(DEFAULT_QUEUE)))
 
 
+SENTIMENT = store.PolicyKind(
+    name="sentiment",
+    model=SentimentPolicy,
+    key="queue_id",
+    doc_schema=SentimentPolicyDoc,
+    file_schema=SentimentPolicyFile,
+    what="sentiment policies file",
+    not_found="No sentiment policy for queue {key}.",
+)
+
+
 def put(session: Session, *, doc: SentimentPolicyDoc, updated_by: str = "") -> SentimentPolicy:
-    """Create or replace the policy of ``doc.queue_id``."""
-    document = doc.model_dump(mode="json", exclude_none=True)
-    query = select(SentimentPolicy).where(SentimentPolicy.queue_id == doc.queue_id)
-    row = session.scalar(query)
-    if row is None:
-        row = SentimentPolicy(queue_id=doc.queue_id, name=doc.name, document=document)
-        row.updated_by = updated_by
-        try:
-            with session.begin_nested():
-                session.add(row)
-            return row
-        except IntegrityError:
-            row = session.scalar(query)
-            if row is None:
-                raise
-    if row.document != document:
-        row.document, row.name, row.updated_by = document, doc.name, updated_by
-        row.version += 1
-    session.flush()
-    return row
+    """Create or replace the policy of ``doc.queue_id`` (a change is written to the history)."""
+    return store.put(session, SENTIMENT, doc=doc, updated_by=updated_by)
 
 
 def list_policies(session: Session) -> list[SentimentPolicy]:
     """Every stored sentiment policy, the default first."""
-    rows = list(session.scalars(select(SentimentPolicy).order_by(SentimentPolicy.queue_id)))
-    return sorted(rows, key=lambda r: (r.queue_id != DEFAULT_QUEUE, r.queue_id))
+    return store.list_rows(session, SENTIMENT)
 
 
 def get(session: Session, *, queue_id: str) -> SentimentPolicy:
     """One stored policy; raises ``NotFound``."""
-    row = session.scalar(select(SentimentPolicy).where(SentimentPolicy.queue_id == queue_id))
-    if row is None:
-        raise NotFound(f"No sentiment policy for queue {queue_id}.", code="policy_not_found")
-    return row
+    return store.get(session, SENTIMENT, key=queue_id)
 
 
 def parse_file(text: str) -> SentimentPolicyFile:
     """Validate a sentiment policies YAML document; raises ``InvalidInput`` with every problem."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"The policies file is not valid YAML: {exc}", code="bad_yaml") from exc
-    if isinstance(data, list):
-        data = {"policies": data}
-    try:
-        return SentimentPolicyFile.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The sentiment policies file is invalid.",
-            code="invalid_policies",
-            errors=validation_errors(exc),
-        ) from exc
+    return store.parse_file(SENTIMENT, text)
 
 
 def load_file(
     session: Session, *, text: str, replace: bool = False, updated_by: str = "cli"
 ) -> list[SentimentPolicy]:
     """Store every policy of a YAML document; with ``replace``, drop the ones not in it."""
-    parsed = parse_file(text)
-    rows = [put(session, doc=doc, updated_by=updated_by) for doc in parsed.policies]
-    if replace:
-        keep = {doc.queue_id for doc in parsed.policies}
-        for row in list_policies(session):
-            if row.queue_id not in keep:
-                session.delete(row)
-        session.flush()
-    return rows
+    return store.load_file(session, SENTIMENT, text=text, replace=replace, updated_by=updated_by)
 
 
 def export_yaml(session: Session) -> str:
     """Every stored sentiment policy as YAML that ``load_file`` reads back."""
-    docs = [row.document for row in list_policies(session)]
-    return yaml.safe_dump({"policies": docs}, sort_keys=False, allow_unicode=True)
+    return store.export_yaml(session, SENTIMENT)

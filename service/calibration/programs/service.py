@@ -14,8 +14,6 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +25,8 @@ from service.calibration.programs.models import CalibrationProgram, CalibrationP
 from service.calibration.programs.schemas import ProgramsIn, ProgramSpec
 from service.calibration.schemas import SelectionIn, SessionCreateIn
 from service.db import insert_or_ignore, new_id, utcnow
-from service.errors import InvalidInput, NotFound, validation_errors
+from service.errors import InvalidInput, NotFound
+from service.policies import rules as yaml_files
 from service.settings import Settings
 from service.webhooks import payloads
 from service.webhooks.service import emit
@@ -298,18 +297,10 @@ def parse_yaml(text: str) -> list[ProgramSpec]:
 
     Raises ``InvalidInput`` (``bad_yaml``, or ``invalid_programs`` with every field error).
     """
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"The programs file is not valid YAML: {exc}", code="bad_yaml") from exc
-    if isinstance(data, list):
-        data = {"programs": data}
-    try:
-        return ProgramsIn.model_validate(data).programs
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The programs file is invalid.", code="invalid_programs", errors=validation_errors(exc)
-        ) from exc
+    found = yaml_files.parse_yaml(
+        text, ProgramsIn, list_key="programs", what="programs file", code="invalid_programs"
+    )
+    return found.programs
 
 
 def export_yaml(db: Session) -> str:
@@ -319,5 +310,4 @@ def export_yaml(db: Session) -> str:
 
 def export_yaml_of(specs: list[ProgramSpec]) -> str:
     """Program specs as a ``programs:`` YAML document."""
-    docs = [s.export() for s in specs]
-    return yaml.safe_dump({"programs": docs}, sort_keys=False, allow_unicode=True)
+    return yaml_files.dump_yaml("programs", [s.export() for s in specs])
