@@ -53,6 +53,7 @@ SIGNED_IN = _row(yes=ROLES)
 WEB_OWN = _row(yes=("admin", "supervisor", "evaluator"), own=("agent",))
 WEB_AGENT = _row(own=("agent",))
 WEB_COACH = _row(yes=("admin", "supervisor", "evaluator"))
+WEB_ADMIN = _row(yes=("admin",))  # the QA manager's console (/app/console)
 WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
 # Reviews (accept and dispute): agents their own, supervisors their team's.
 REVIEW_READ = _row(yes=("integration", "admin"), own=("supervisor", "agent"))
@@ -157,6 +158,18 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "webapp.review_accept": WEB_AGENT,
         "webapp.review_dispute": WEB_AGENT,
         "webapp.review_answer": _row(yes=("admin",), own=("supervisor",)),
+        # the QA manager's console: admins only (changing policies, retrying jobs)
+        "webapp.console": WEB_ADMIN,
+        "webapp.console_policies": WEB_ADMIN,
+        "webapp.console_policy_new": WEB_ADMIN,
+        "webapp.console_policy": WEB_ADMIN,
+        "webapp.console_policy_edit": WEB_ADMIN,
+        "webapp.console_policy_submit": WEB_ADMIN,
+        "webapp.console_jobs": WEB_ADMIN,
+        "webapp.console_job_retry": WEB_ADMIN,
+        "webapp.console_jobs_retry": WEB_ADMIN,
+        "webapp.console_reports": WEB_ADMIN,
+        "webapp.console_report": WEB_ADMIN,
         # reviews: accept and dispute
         "disputes.list_reviews": REVIEW_READ,
         "disputes.get_review": REVIEW_READ,

@@ -26,18 +26,17 @@ from service.db import get_session, utcnow
 def _period_report(kind: str) -> Response:
     """Run one cross-session report over the revealed sessions of the period (staff only)."""
     q = parse_query(PeriodQuery)
-    db, settings = get_session(), get_settings()
-    found = reports.revealed_sessions(
-        db, now=utcnow(), form_id=q.formId, since=q.since, until=q.until
+    report = reports.period_report(
+        get_session(),
+        get_settings(),
+        kind,
+        now=utcnow(),
+        form_id=q.formId,
+        since=q.since,
+        until=q.until,
+        question_id=q.questionId,
     )
-    builders = {
-        "reliability": lambda: reports.reliability(found),
-        "evaluators": lambda: reports.evaluator_bias(found, settings),
-        "calibrators": lambda: reports.calibrator_drift(found, settings),
-        "criteria": lambda: reports.recurring_criteria(db, found, settings, q.formId, q.questionId),
-        "ai": lambda: reports.ai_agreement(found, settings),
-    }
-    return respond(ReportBody(**builders[kind]()))
+    return respond(ReportBody(**report))
 
 
 @route(

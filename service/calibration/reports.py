@@ -245,3 +245,30 @@ def ai_agreement(found: list[Revealed], settings: Settings) -> dict[str, Any]:
         for ai, items in sorted(ai_items(found).items())
     ]
     return {"sessions": len(found), "rows": rows, "summary": {"window": window}}
+
+
+KINDS = ("reliability", "evaluators", "calibrators", "criteria", "ai")
+
+
+def period_report(
+    db: Session,
+    settings: Settings,
+    kind: str,
+    *,
+    now: datetime,
+    form_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    question_id: str | None = None,
+) -> dict[str, Any]:
+    """One cross-session report (``KINDS``) over the sessions revealed in [since, until]:
+    ``{"sessions": n, "rows": [...], "summary": {...}}``. Raises ``KeyError`` for another kind."""
+    found = revealed_sessions(db, now=now, form_id=form_id, since=since, until=until)
+    builders = {
+        "reliability": lambda: reliability(found),
+        "evaluators": lambda: evaluator_bias(found, settings),
+        "calibrators": lambda: calibrator_drift(found, settings),
+        "criteria": lambda: recurring_criteria(db, found, settings, form_id, question_id),
+        "ai": lambda: ai_agreement(found, settings),
+    }
+    return builders[kind]()

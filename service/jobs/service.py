@@ -180,6 +180,13 @@ def counts(session: Session) -> dict[str, int]:
     return {state: int(n) for state, n in rows}
 
 
+def counts_by_kind(session: Session, *, state: str) -> dict[str, int]:
+    """How many jobs of each kind are in one state (e.g. ``dead``), largest first."""
+    query = select(Job.kind, func.count()).where(Job.state == state).group_by(Job.kind)
+    rows = sorted(session.execute(query).all(), key=lambda r: (-int(r[1]), str(r[0])))
+    return {str(kind): int(n) for kind, n in rows}
+
+
 def list_jobs(
     session: Session, *, state: str | None = None, kind: str | None = None, limit: int = 100
 ) -> list[Job]:

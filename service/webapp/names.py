@@ -43,3 +43,13 @@ def _lookup(fetch: Any, fallback: str) -> str:
         log.info("name lookup failed: %s", type(exc).__name__)
         return fallback
     return str(found.get("name") or fallback)
+
+
+def actor(who: str) -> str:
+    """Who made a change, for a page: the person behind a browser session, the command line,
+    or the API client (``web:<user id>``, ``cli``, a token's subject)."""
+    if who.startswith("web:"):
+        return f"{person(who[4:])} (web app)"
+    if who == "cli" or who.startswith("cli:"):
+        return "Command line"
+    return f"{who} (API)" if who else "Unknown"

@@ -133,3 +133,13 @@ def tags_with_overflow(areas: Sequence[str], shown: int = 2) -> tuple[list[str],
 def display_name(name: str) -> str:
     """A person's name for a page; never an id (seed 004: names, not ids)."""
     return name.strip() or "Unknown person"
+
+
+def age_text(seconds: float) -> str:
+    """A duration for a table cell: ``45 s``, ``12 min``, ``5 h``, ``3 d`` (rounded down;
+    negative durations, from clock skew, read as ``0 s``)."""
+    s = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if s >= size:
+            return f"{s // size} {unit}"
+    return f"{s} s"

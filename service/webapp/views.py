@@ -19,15 +19,7 @@ from service.auth.views import current_principal
 from service.db import get_session, utcnow
 from service.errors import BadRequest, Forbidden, NotFound
 from service.webapp import evaluation_page, names, rules, signin
-from service.webapp.blueprint import (  # noqa: F401  (re-exported for the page modules' users)
-    SPEAKERS,
-    bp,
-    done,
-    form_data,
-    page,
-    parse_form,
-    team,
-)
+from service.webapp.blueprint import bp, done, page, parse_form, team
 from service.webapp.sessions import purge_expired
 from service.workspace import rules as ws_rules
 from service.workspace import service as ws
@@ -282,4 +274,10 @@ def create_sessions() -> Response:
     return done("/app/team")
 
 
-from service.webapp import calibration_pages, review_pages  # noqa: E402,F401  (their routes)
+# The other page modules attach their routes to ``bp`` when imported.
+from service.webapp import (  # noqa: E402,F401
+    calibration_pages,
+    console_pages,
+    policy_pages,
+    review_pages,
+)
