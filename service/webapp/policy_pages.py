@@ -24,6 +24,7 @@ from service.policies.service import PolicyKind
 from service.sentiment.policies import SENTIMENT
 from service.webapp import policy_form
 from service.webapp.blueprint import bp, done, page
+from service.webapp.policy_hints import HINTS
 
 KINDS: dict[str, PolicyKind] = {"coaching": COACHING, "sentiment": SENTIMENT}
 TITLES = {"coaching": "Coaching policy", "sentiment": "Sentiment policy"}
@@ -152,6 +153,7 @@ def _edit(
         title=TITLES[kind],
         key_label=KEY_LABELS[kind],
         fields=policy_form.fields_for(found.doc_schema, found.key),
+        hints=HINTS[kind],
         values=values,
         errors=errors,
         diff=policy_rules.diff_lines(before, after) if doc else None,
