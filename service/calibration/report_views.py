@@ -25,16 +25,8 @@ from service.db import get_session, utcnow
 
 def _period_report(kind: str) -> Response:
     """Run one cross-session report over the revealed sessions of the period (staff only)."""
-    q = parse_query(PeriodQuery)
     report = reports.period_report(
-        get_session(),
-        get_settings(),
-        kind,
-        now=utcnow(),
-        form_id=q.formId,
-        since=q.since,
-        until=q.until,
-        question_id=q.questionId,
+        get_session(), get_settings(), kind, now=utcnow(), query=parse_query(PeriodQuery)
     )
     return respond(ReportBody(**report))
 

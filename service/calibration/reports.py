@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.calibration import notes, reveal, rules, service
 from service.calibration.models import CalibrationScore, CalibrationSession
+from service.calibration.schemas import PeriodQuery
 from service.reliability import trends
 from service.reliability.ratings import KIND_AI, KIND_HUMAN, Rating
 from service.settings import Settings
@@ -251,19 +252,13 @@ KINDS = ("reliability", "evaluators", "calibrators", "criteria", "ai")
 
 
 def period_report(
-    db: Session,
-    settings: Settings,
-    kind: str,
-    *,
-    now: datetime,
-    form_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    question_id: str | None = None,
+    db: Session, settings: Settings, kind: str, *, now: datetime, query: PeriodQuery
 ) -> dict[str, Any]:
-    """One cross-session report (``KINDS``) over the sessions revealed in [since, until]:
-    ``{"sessions": n, "rows": [...], "summary": {...}}``. Raises ``KeyError`` for another kind."""
-    found = revealed_sessions(db, now=now, form_id=form_id, since=since, until=until)
+    """One cross-session report (``KINDS``) over the sessions revealed within the query's period
+    (and form): ``{"sessions": n, "rows": [...], "summary": {...}}``. Raises ``KeyError`` for
+    another kind."""
+    form_id, question_id = query.formId, query.questionId
+    found = revealed_sessions(db, now=now, form_id=form_id, since=query.since, until=query.until)
     builders = {
         "reliability": lambda: reliability(found),
         "evaluators": lambda: evaluator_bias(found, settings),

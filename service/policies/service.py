@@ -102,6 +102,8 @@ def _insert(session: Session, kind: PolicyKind, doc: Any, document: dict[str, An
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
+        if _find(session, kind, key_of(kind, doc)) is None:
+            raise  # not the unique key: a real error
         return None
     return row
 

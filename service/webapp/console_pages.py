@@ -8,8 +8,6 @@ are refused with 403. Jobs and reports come from the same service functions as `
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, request
 from pydantic import ValidationError
 
@@ -23,6 +21,7 @@ from service.policies import service as store
 from service.reliability.ratings import REPORTED_FORMS
 from service.webapp import rules
 from service.webapp.blueprint import bp, done, page
+from service.webapp.policy_pages import policy_url
 
 JOB_LIMIT = 500
 REPORTS = {
@@ -62,6 +61,7 @@ def console_index() -> tuple[str, int]:
         dead_kinds=len(dead),
         recent=store.revisions(db, limit=5),
         reports=REPORTS,
+        policy_url=policy_url,
     )
 
 
@@ -125,16 +125,7 @@ def report_page(kind: str) -> tuple[str, int]:
     if kind not in REPORTS:
         raise NotFound("No such report.", code="unknown_report")
     q = _period()
-    report: dict[str, Any] = reports.period_report(
-        get_session(),
-        get_settings(),
-        kind,
-        now=utcnow(),
-        form_id=q.formId,
-        since=q.since,
-        until=q.until,
-        question_id=q.questionId,
-    )
+    report = reports.period_report(get_session(), get_settings(), kind, now=utcnow(), query=q)
     return page(
         "console_reports.html",
         reports=REPORTS,
