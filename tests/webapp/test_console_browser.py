@@ -103,7 +103,9 @@ def test_admin_edits_a_policy_with_diff_replay_and_history(app, server, browser)
     assert diff.get_by_role("row", name="added threshold: 78.0").is_visible()
     replay = page.locator("#replay-form")
     assert replay.get_attribute("action") == "/app/console/replay"
-    assert "threshold: 78.0" in replay.locator("input[name=policy_yaml]").input_value()
+    sent = replay.locator("input[name=policy_yaml]").input_value()  # multi-line YAML intact
+    candidate = {p.form_id: p.threshold for p in policies.parse_file(sent).policies}
+    assert candidate == {"*": 75, "inbound-voice": 78}
     assert replay.get_by_label("From").input_value() < replay.get_by_label("To").input_value()
     check_axe(page)
     shot(page, "console-policy-preview")
