@@ -124,6 +124,8 @@ def _rowcount(result: Any) -> int:
 def remove(run: Run, rows: Rows) -> None:
     """Remove (or anonymize) every row ``rows`` selects, batch by batch, with its children."""
     pk = primary_key(rows.model)
+    for kind in (rows.kind, *(c.kind for c in rows.children)):
+        run.add(kind, 0)
     if run.dry_run:
         run.add(rows.kind, count(run.session, rows.model, rows.cond))
         for child in rows.children:

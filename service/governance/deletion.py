@@ -2,11 +2,12 @@
 
 The rules (docs/governance.md, "Deletions in Genesys"):
 
-- **Evaluation deleted**: its scoring request (score, evidence, LLM payloads), its dispute review
-  (rounds, the agent's reasons, the supervisor's comments) and the workspace marks pointing at it
-  are deleted; its coaching is withdrawn by the coaching rule (not started: cancelled; started:
-  flagged for the supervisor; service/coaching/withdraw.py) and then ages out with the
-  ``coaching`` retention period. Sentiment belongs to the conversation and stays.
+- **Evaluation deleted**: its scoring request (score, evidence, LLM payloads), its dispute rounds
+  (the agent's reasons, the supervisor's comments) and the workspace marks pointing at it are
+  deleted; its dispute review stays as a closed tombstone without questions or scores; its
+  coaching is withdrawn by the coaching rule (not started: cancelled; started: flagged for the
+  supervisor; service/coaching/withdraw.py) and then ages out with the ``coaching`` retention
+  period. Sentiment belongs to the conversation and stays.
 - **Conversation deleted** (404 from Genesys): everything we hold about it is deleted (scoring,
   disputes, sentiment, recognitions, workspace marks and examples, calibration interactions and
   candidates); its coaching is withdrawn as above.
@@ -56,11 +57,24 @@ def _reviews(cond: Any) -> Rows:
     return Rows("disputes", Review, cond, children=_DISPUTE_CHILDREN)
 
 
+def _review_tombstone(evaluation_id: str) -> list[Rows]:
+    """The review stays as a closed tombstone (the disputes domain closes it with outcome
+    ``evaluation_deleted``); its rounds, the agent's reasons, the supervisor's comments, the
+    questions and scores go."""
+    reviews = select(Review.id).where(Review.evaluation_id == evaluation_id)
+    blank = {"questions": [], "score": None, "original_score": None, "writeback_error": None}
+    return [
+        Rows("disputes", DisputeItem, DisputeItem.review_id.in_(reviews)),
+        Rows("disputes", DisputeRound, DisputeRound.review_id.in_(reviews)),
+        Rows("disputes", Review, Review.evaluation_id == evaluation_id, clear=blank),
+    ]
+
+
 def evaluation_rows(evaluation_id: str) -> list[Rows]:
     """What goes when an evaluation is deleted in Genesys (coaching is withdrawn separately)."""
     return [
         _scoring(ScoringRequest.evaluation_id == evaluation_id),
-        _reviews(Review.evaluation_id == evaluation_id),
+        *_review_tombstone(evaluation_id),
         Rows("workspace", SessionInteraction, SessionInteraction.evaluation_id == evaluation_id),
         Rows("coaching", ArchiveTask, ArchiveTask.evaluation_id == evaluation_id),
     ]
