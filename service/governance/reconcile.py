@@ -172,6 +172,7 @@ def _sweep(
 ) -> None:
     row = cursor(session, RECONCILE)
     ids = held_conversations(session, row.position, per_run)
+    session.commit()  # no transaction (on SQLite: no write lock) while Genesys is asked
     for conversation_id in ids:
         state = check(genesys, conversation_id, now)  # GenesysUnavailable: stop here
         _apply(session, outcome, state, conversation_id)
