@@ -62,7 +62,12 @@ def _review_tombstone(evaluation_id: str) -> list[Rows]:
     ``evaluation_deleted``); its rounds, the agent's reasons, the supervisor's comments, the
     questions and scores go."""
     reviews = select(Review.id).where(Review.evaluation_id == evaluation_id)
-    blank = {"questions": [], "score": None, "original_score": None, "writeback_error": None}
+    blank: dict[str, Any] = {
+        "questions": [],
+        "score": None,
+        "original_score": None,
+        "writeback_error": None,
+    }
     return [
         Rows("disputes", DisputeItem, DisputeItem.review_id.in_(reviews)),
         Rows("disputes", DisputeRound, DisputeRound.review_id.in_(reviews)),
