@@ -10,7 +10,7 @@ The rules (docs/governance.md, "Deletions in Genesys"):
   period. Sentiment belongs to the conversation and stays.
 - **Conversation deleted** (404 from Genesys): everything we hold about it is deleted (scoring,
   disputes, sentiment, recognitions, workspace marks and examples, calibration interactions and
-  candidates); its coaching is withdrawn as above.
+  candidates); its coaching is withdrawn as above and loses its link to the conversation.
 - **Recording deleted** (the conversation remains): what came from its transcript goes: LLM
   payloads are deleted, evidence and write-back bodies cleared, best-response quotes blanked.
   Scores, sentiment figures and coaching stay.
@@ -103,6 +103,13 @@ def conversation_rows(conversation_id: str) -> list[Rows]:
             children=(interaction,),
         ),
         Rows("calibration", CalibrationCandidate, CalibrationCandidate.conversation_id == c),
+        # Withdrawn first (forget_conversation), the assignments then lose the link.
+        Rows(
+            "coaching",
+            CoachingAssignment,
+            CoachingAssignment.conversation_id == c,
+            clear={"conversation_id": ""},
+        ),
     ]
 
 

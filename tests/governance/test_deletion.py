@@ -7,7 +7,11 @@ import json
 from sqlalchemy import select
 
 from service.coaching.models import CoachingAssignment
+from service.db import utcnow
 from service.disputes.models import DisputeItem, DisputeRound, Review
+from service.exports import service as exports
+from service.exports.catalog import all_kinds
+from service.exports.service import ExportContext, Selection
 from service.governance import deletion
 from service.governance.models import GovernanceAudit
 from service.scoring.models import ScoringCall, ScoringRequest
@@ -28,7 +32,9 @@ def _delete_event(evaluation_id: str, conversation_id: str) -> dict:
     return {"topicName": "v2.quality.evaluations", "eventBody": body}
 
 
-def test_an_evaluation_deleted_in_genesys_takes_what_we_hold_about_it(client, auth, session):
+def test_an_evaluation_deleted_in_genesys_takes_what_we_hold_about_it(
+    client, auth, session, settings
+):
     seed(session, "agent-1", "conv-1", "eval-1")
     seed(session, "agent-2", "conv-2", "eval-2")
     open_one = session.scalar(
@@ -67,12 +73,14 @@ def test_an_evaluation_deleted_in_genesys_takes_what_we_hold_about_it(client, au
     assert {a.kind for a in audit} == {"evidence", "llm_payloads", "disputes", "workspace"}
     dumped = json.dumps([[a.subject, a.reason, a.ids] for a in audit])
     assert "eval-1" not in dumped and "conv-1" not in dumped and SECRET_QUOTE not in dumped
+    scoring = json.dumps(_every_export(session, settings, "scoring"), default=str)
+    assert "eval-2" in scoring and "eval-1" not in scoring
     # The same event again changes nothing and audits nothing more.
     client.post("/api/v1/events/genesys", json=_delete_event("eval-1", "conv-1"), headers=auth)
     assert count(session, GovernanceAudit) == len(audit)
 
 
-def test_a_deleted_conversation_leaves_nothing_but_the_audit(session):
+def test_a_deleted_conversation_leaves_nothing_but_the_audit(session, settings):
     seed(session, "agent-1", "conv-1", "eval-1")
     seed(session, "agent-1", "conv-2", "eval-2")
     dry = deletion.forget_conversation(session, "conv-1", dry_run=True)
@@ -93,6 +101,16 @@ def test_a_deleted_conversation_leaves_nothing_but_the_audit(session):
         assert count(session, model, conversation_id="conv-1") == 0
         assert count(session, model, conversation_id="conv-2") == 1
     assert deletion.held_conversations(session, "", 10) == ["conv-2"]
+    exported = json.dumps(_every_export(session, settings), default=str)
+    assert "conv-2" in exported
+    assert "conv-1" not in exported  # the withdrawn coaching keeps only its evaluation id
+
+
+def _every_export(session, settings, prefix: str = "") -> dict:
+    """Every row of every export kind (whose name starts with ``prefix``)."""
+    ctx = ExportContext(session, settings, utcnow())
+    kinds = [k for k in all_kinds() if k.name.startswith(prefix)]
+    return {k.name: list(exports.rows(ctx, k, Selection())) for k in kinds}
 
 
 def test_a_deleted_recording_takes_only_what_came_from_its_transcript(session):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from service.db import get_db, utcnow
 from service.fakes.genesys import FakeGenesys
-from service.fakes.genesys_deletions import delete_conversation, delete_recording
+from service.fakes.genesys_deletions import delete_conversation
 from service.governance import reconcile, rules
 from service.governance.jobs import PERIODIC, PURGE, RECONCILE, claim_purge
 from service.governance.models import GovernanceAudit, GovernanceCursor
@@ -86,8 +87,10 @@ def test_reconciliation_follows_deleted_conversations_and_recordings(
     app, settings, fake, convs, session
 ):
     gone, no_recording, kept = convs
-    delete_conversation(fake, gone)
-    delete_recording(fake, no_recording)
+    control = f"{fake.url}/__fake__/conversations"
+    assert requests.post(f"{control}/{gone}/delete", timeout=5).status_code == 200
+    assert requests.post(f"{control}/{no_recording}/recordings/delete", timeout=5).ok
+    assert requests.post(f"{control}/no-such-id/delete", timeout=5).status_code == 404
     job = _tick(session, app, settings)
     assert job.state == "done", job.last_error
     assert job.result["checked"] == 3 and job.result["sweep_done"] is True
