@@ -11,7 +11,8 @@ its 5xx; a run checks at most ``conversations_per_run`` conversations.
 Progress is a cursor (GovernanceCursor ``reconcile``: the last id checked) committed after every
 conversation, with that conversation's deletions: a 429, a 5xx or a timeout stops the run with
 nothing lost, and the next run (the job's retry after Retry-After, or the next tick) resumes
-after the cursor. A lease on the cursor row keeps two workers from sweeping at once. Only a 404
+after the cursor. A lease on the cursor row keeps two workers from sweeping at once, and during a
+429's Retry-After nobody sweeps (the lease is held by ``throttled`` until then). Only a 404
 deletes anything; any other answer leaves the conversation as it is.
 """
 
@@ -89,12 +90,19 @@ def take_lease(session: Session, name: str, holder: str, now: datetime, seconds:
     return bool(getattr(result, "rowcount", 0))
 
 
-def release(session: Session, name: str, holder: str) -> None:
-    """Give cursor ``name`` back (only if ``holder`` still holds it); the caller commits."""
+THROTTLED = "throttled"  # the holder while Genesys's Retry-After runs: every worker waits
+
+
+def release(session: Session, name: str, holder: str, pause_until: datetime | None = None) -> None:
+    """Give cursor ``name`` back (only if ``holder`` still holds it); with ``pause_until`` (a
+    429's Retry-After) nobody takes it before then. The caller commits."""
+    values: dict[str, Any] = {"holder": "", "lease_until": None}
+    if pause_until is not None:
+        values = {"holder": THROTTLED, "lease_until": pause_until}
     session.execute(
         update(GovernanceCursor)
         .where(GovernanceCursor.name == name, GovernanceCursor.holder == holder)
-        .values(holder="", lease_until=None)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
 
@@ -155,20 +163,30 @@ def run(
         return outcome
     if not take_lease(session, RECONCILE, holder, now, lease_seconds):
         session.rollback()
-        outcome.skipped = "running_elsewhere"
+        outcome.skipped = THROTTLED if row.holder == THROTTLED else "running_elsewhere"
         return outcome
     session.commit()
+    pause: datetime | None = None
     try:
-        _sweep(session, genesys, outcome, per_run, now)
+        _sweep(session, genesys, outcome, per_run, now, (holder, lease_seconds))
+    except GenesysUnavailable as exc:
+        if exc.throttled and exc.retry_after:
+            pause = utcnow() + timedelta(seconds=exc.retry_after)
+        raise
     finally:
         session.rollback()  # a half-applied conversation, if any; done ones are committed
-        release(session, RECONCILE, holder)
+        release(session, RECONCILE, holder, pause)
         session.commit()
     return outcome
 
 
 def _sweep(
-    session: Session, genesys: GenesysApi, outcome: Outcome, per_run: int, now: datetime
+    session: Session,
+    genesys: GenesysApi,
+    outcome: Outcome,
+    per_run: int,
+    now: datetime,
+    lease: tuple[str, int],
 ) -> None:
     row = cursor(session, RECONCILE)
     ids = held_conversations(session, row.position, per_run)
@@ -179,6 +197,7 @@ def _sweep(
         row = cursor(session, RECONCILE)
         row.position, row.checked = conversation_id, row.checked + 1
         outcome.checked += 1
+        take_lease(session, RECONCILE, lease[0], utcnow(), lease[1])  # renewed as it goes
         session.commit()
     if len(ids) < per_run:
         row = cursor(session, RECONCILE)

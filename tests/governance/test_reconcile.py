@@ -126,8 +126,13 @@ def test_a_429_with_retry_after_loses_nothing_and_resumes(app, settings, fake, c
     session.expire_all()
     assert count(session, ScoringRequest, conversation_id=first) == 0  # committed before the 429
     cursor = session.get(GovernanceCursor, "reconcile")
-    assert (cursor.position, cursor.holder, cursor.lease_until) == (first, "", None)
+    assert (cursor.position, cursor.holder) == (first, "throttled")
+    assert cursor.lease_until > utcnow() + timedelta(seconds=100)  # every worker waits it out
     calls_before = fake.calls_to(f"/api/v2/conversations/{first}*")
+    assert _tick(session, app, settings).result == {"checked": 0, "skipped": "throttled"}
+    session.rollback()
+    with get_db(app).session_scope() as s:  # Retry-After has passed
+        s.get(GovernanceCursor, "reconcile").lease_until = utcnow()
     session.rollback()
     with get_db(app).session_scope() as s:
         s.get(Job, job.id).run_at = utcnow()
