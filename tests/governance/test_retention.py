@@ -171,3 +171,29 @@ def test_retention_settings_are_checked():
         retention.retention_days({"recordings": 5})
     with pytest.raises(ValueError, match=">= 1"):
         retention.retention_days({"evidence": 0})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("governance_purge_every_seconds", 899, False),
+        ("governance_purge_every_seconds", 900, True),
+        ("governance_purge_batch_size", 0, False),
+        ("governance_purge_batch_size", 1000, True),
+        ("governance_purge_batch_size", 1001, False),
+        ("governance_reconcile_every_seconds", 299, False),
+        ("governance_reconcile_every_seconds", 300, True),
+        ("governance_reconcile_conversations_per_run", 0, False),
+        ("governance_reconcile_conversations_per_run", 1, True),
+    ],
+)
+def test_job_settings_bounds(field, value, ok):
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    if ok:
+        assert getattr(Settings(**{field: value}), field) == value
+    else:
+        with pytest.raises(ValidationError):
+            Settings(**{field: value})
