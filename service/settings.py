@@ -268,6 +268,14 @@ class Settings(BaseSettings):
     governance_fairness_red_threshold: float = Field(default=0.05, ge=0, le=1)
     governance_encryption_keys: SecretStr = SecretStr("")  # comma list of Fernet keys, newest first
     governance_retention_days: dict[str, int] = Field(default_factory=dict)
+    # The purge job runs at most once per this many seconds (checked every 15 minutes).
+    governance_purge_every_seconds: int = Field(default=86_400, ge=900, le=30 * 86_400)
+    governance_purge_batch_size: int = Field(default=500, ge=1, le=1000)  # rows per transaction
+    # Reconciliation with Genesys: a full sweep of the conversations we hold at most once per
+    # this many seconds, in runs of at most this many conversations (2 Genesys requests each).
+    governance_reconcile_enabled: bool = True
+    governance_reconcile_every_seconds: int = Field(default=86_400, ge=300, le=90 * 86_400)
+    governance_reconcile_conversations_per_run: int = Field(default=100, ge=1, le=5000)
 
     # --- kit settings ---
 

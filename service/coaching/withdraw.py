@@ -40,11 +40,6 @@ def withdraw_evaluation(
     replaced them); ``through_version``: that version, older ones and unknown (0) ones (that
     version was retracted, a newer one under the same id stays).
     """
-    if reason == rules.DELETED:
-        # Deleted in Genesys: its scoring evidence and raw LLM payloads go too (issue 17).
-        from service.governance.retention import forget_scoring
-
-        forget_scoring(session, evaluation_id)
     query = select(CoachingAssignment).where(
         CoachingAssignment.evaluation_id == evaluation_id,
         CoachingAssignment.status != "cancelled",

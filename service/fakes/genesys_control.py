@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.fakes.genesys_http import FakeError, fake
+from service.fakes.genesys_deletions import delete_conversation, delete_recording
+from service.fakes.genesys_http import FakeError, fake, not_found
 
 control_bp = Blueprint("fake_control", __name__, url_prefix="/__fake__")
 
@@ -51,4 +52,20 @@ def revoke_tokens() -> Response:
 def reset() -> Response:
     """Back to the freshly built org."""
     fake().reset()
+    return jsonify({"ok": True})
+
+
+@control_bp.post("/conversations/<conversation_id>/delete")
+def conversation_delete(conversation_id: str) -> Response:
+    """Delete a conversation in the org (no event is sent, as in Genesys)."""
+    if not delete_conversation(fake(), conversation_id):
+        raise not_found("conversation")
+    return jsonify({"ok": True})
+
+
+@control_bp.post("/conversations/<conversation_id>/recordings/delete")
+def recording_delete(conversation_id: str) -> Response:
+    """Delete a conversation's recording (and its transcript); the conversation stays."""
+    if not delete_recording(fake(), conversation_id):
+        raise not_found("conversation")
     return jsonify({"ok": True})

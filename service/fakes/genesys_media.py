@@ -34,6 +34,12 @@ def get_recordings(conversation_id: str) -> Response:
     return jsonify([_conversation(conversation_id)["_recording"]])
 
 
+@media_bp.get("/api/v2/conversations/<conversation_id>/recordingmetadata")
+def get_recording_metadata(conversation_id: str) -> Response:
+    """``list[RecordingMetadata]``: no media; ``fileState`` DELETED once deleted."""
+    return jsonify([_conversation(conversation_id)["_recording"]])
+
+
 def _signature(path: str, expires: int) -> str:
     key = fake().signing_key
     return hmac.new(key, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()

@@ -44,13 +44,13 @@ def _counts_table(counts: dict[str, int], dry_run: bool) -> str:
     return "\n".join([f"{'kind':14} {verb:>7}", *rows, f"total: {sum(counts.values())}"])
 
 
-def _session_run(fn: Any, dry_run: bool, *args: Any) -> dict[str, int]:
+def _session_run(fn: Any, dry_run: bool, *args: Any, **kwargs: Any) -> dict[str, int]:
     from service.cli import _app_and_settings
     from service.db import get_db
 
     app, _ = _app_and_settings()
     with get_db(app).session_scope() as session:
-        counts: dict[str, int] = fn(session, *args, dry_run=dry_run)
+        counts: dict[str, int] = fn(session, *args, dry_run=dry_run, **kwargs)
         if dry_run:
             session.rollback()
     return counts
@@ -59,47 +59,93 @@ def _session_run(fn: Any, dry_run: bool, *args: Any) -> dict[str, int]:
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
 def purge(dry_run: bool) -> None:
-    """Remove data older than its retention period (QM_GOVERNANCE_RETENTION_DAYS).
+    """Remove data older than its retention period (QM_GOVERNANCE_RETENTION_DAYS) now.
 
-    Run it daily (cron or a scheduler; docs/governance.md). Audit rows keep counts only.
+    The worker also runs it as the periodic job ``governance.purge`` (docs/governance.md); both
+    may run at once. Batches of QM_GOVERNANCE_PURGE_BATCH_SIZE rows, each committed and audited.
     """
     from service.cli import load_settings
     from service.governance import retention
 
+    settings = load_settings()
     try:
-        days = retention.retention_days(load_settings().governance_retention_days)
+        days = retention.retention_days(settings.governance_retention_days)
     except ValueError as exc:
         raise InputError(f"QM_GOVERNANCE_RETENTION_DAYS: {exc}") from exc
-    click.echo(_counts_table(_session_run(retention.purge, dry_run, days), dry_run))
+    size = settings.governance_purge_batch_size
+    counts = _session_run(retention.purge, dry_run, days, commit=True, batch_size=size)
+    click.echo(_counts_table(counts, dry_run))
 
 
 @click.command("erase")
 @click.option("--user", "user_id", required=True, help="Genesys user id of the person.")
 @click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
 def erase(user_id: str, dry_run: bool) -> None:
-    """Erase everything held about one person (scores, evidence, coaching, sentiment)."""
-    from service.governance import retention
+    """Erase everything held about one agent (scores, evidence, disputes, coaching, sentiment,
+    workspace sessions, calibration interactions)."""
+    from service.governance import deletion
 
     if not user_id.strip():
         raise click.BadParameter("must not be empty", param_hint="--user")
-    click.echo(_counts_table(_session_run(retention.erase_user, dry_run, user_id), dry_run))
+    click.echo(_counts_table(_session_run(deletion.erase_user, dry_run, user_id), dry_run))
 
 
 @click.command("forget")
 @click.option("--conversation", "conversation_id", help="A conversation deleted in Genesys.")
+@click.option("--recording", "recording_of", help="A conversation whose recording was deleted.")
 @click.option("--evaluation", "evaluation_id", help="An evaluation deleted in Genesys.")
 @click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
-def forget(conversation_id: str | None, evaluation_id: str | None, dry_run: bool) -> None:
-    """Follow a deletion in Genesys: remove what we hold about a conversation or evaluation."""
-    from service.governance import retention
+def forget(
+    conversation_id: str | None, recording_of: str | None, evaluation_id: str | None, dry_run: bool
+) -> None:
+    """Follow a deletion in Genesys by hand: what we hold about a conversation, a recording's
+    transcript or an evaluation (the rules: docs/governance.md). The reconciliation job and the
+    evaluation events do this on their own."""
+    from service.governance import deletion
 
-    if bool(conversation_id) == bool(evaluation_id):
-        raise click.UsageError("give exactly one of --conversation and --evaluation")
-    if conversation_id:
-        counts = _session_run(retention.forget_conversation, dry_run, conversation_id)
-    else:
-        counts = _session_run(retention.forget_evaluation, dry_run, evaluation_id)
-    click.echo(_counts_table(counts, dry_run))
+    given = [
+        (v, f)
+        for v, f in (
+            (conversation_id, deletion.forget_conversation),
+            (recording_of, deletion.forget_recording),
+            (evaluation_id, deletion.forget_evaluation),
+        )
+        if v
+    ]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --conversation, --recording and --evaluation")
+    value, fn = given[0]
+    click.echo(_counts_table(_session_run(fn, dry_run, value), dry_run))
+
+
+@click.command("reconcile")
+def reconcile() -> None:
+    """Run the reconciliation with Genesys now: one run of the sweep (at most
+    QM_GOVERNANCE_RECONCILE_CONVERSATIONS_PER_RUN conversations), resuming from its cursor."""
+    from service.cli import _app_and_settings
+    from service.db import get_db
+    from service.genesys import get_genesys
+    from service.genesys.api import GenesysUnavailable
+    from service.governance import reconcile as rec
+    from service.jobs.service import WORKER_ID
+
+    app, settings = _app_and_settings()
+    genesys = get_genesys(app)
+    if genesys is None:
+        raise InputError("Genesys is not configured (QM_GENESYS_CLIENT_ID ...)")
+    with get_db(app).session_scope() as session:
+        try:
+            out = rec.run(
+                session,
+                genesys,
+                holder=f"cli:{WORKER_ID}",
+                every_seconds=0,
+                per_run=settings.governance_reconcile_conversations_per_run,
+                lease_seconds=settings.job_lease_seconds,
+            )
+        except GenesysUnavailable as exc:
+            raise InputError(f"Genesys unavailable; progress kept, run again later: {exc}") from exc
+    click.echo(json.dumps(out.as_dict(), indent=2))
 
 
 @click.group("encryption")
@@ -134,4 +180,4 @@ def rotate() -> None:
     click.echo(f"re-encrypted: {n} values under the first key")
 
 
-commands = [fairness, purge, erase, forget, encryption]
+commands = [fairness, purge, erase, forget, reconcile, encryption]

@@ -9,6 +9,9 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+
+from service.genesys.formats import parse_genesys_datetime
 
 # The typed placeholders the redactor writes. Every one matches the scoring domain's built-in
 # redaction pattern ``<[A-Z][A-Z0-9_]+>`` (service/transcripts/rules.py), and PLACEHOLDER_PATTERN
@@ -139,3 +142,27 @@ def wilson_interval(flips: int, n: int, z: float = 1.959964) -> Interval:
 def is_red(interval: Interval, threshold: float) -> bool:
     """A question is red when its observed flip rate exceeds the threshold (a share, 0..1)."""
     return interval.rate > threshold
+
+
+# --- deletions in Genesys ----------------------------------------------------------------------
+
+
+def recording_deleted(metadata: dict[str, object], now: datetime) -> bool:
+    """True when a recording's metadata (``GET /api/v2/conversations/{id}/recordingmetadata``,
+    the SDK's ``RecordingMetadata``) says it is gone: ``fileState`` ``DELETED``, or a
+    ``deleteDate`` at or before ``now`` (aware UTC). An unreadable date counts as not deleted:
+    a wrong deletion cannot be undone, a missed one is caught by the next sweep."""
+    if str(metadata.get("fileState") or "").upper() == "DELETED":
+        return True
+    when = metadata.get("deleteDate")
+    if not isinstance(when, str) or not when:
+        return False
+    try:
+        return parse_genesys_datetime(when) <= now
+    except ValueError:
+        return False
+
+
+def due(last_run_at: datetime | None, now: datetime, every_seconds: int) -> bool:
+    """True when a periodic job last ran ``every_seconds`` or more before ``now`` (or never)."""
+    return last_run_at is None or (now - last_run_at).total_seconds() >= every_seconds

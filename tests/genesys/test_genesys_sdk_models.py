@@ -17,6 +17,7 @@ import pytest
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
 
 from service.fakes.genesys import FakeGenesys, error_body  # noqa: E402
+from service.genesys.api import GenesysNotFound  # noqa: E402
 from service.genesys.client import GenesysClient  # noqa: E402
 from service.genesys.formats import genesys_datetime, genesys_interval  # noqa: E402
 
@@ -248,6 +249,23 @@ def test_conversations_recordings_and_speech_analytics(org: Any, gclient: Genesy
     metrics = check(gclient.get_conversation_analytics(conv["id"]), "ConversationMetrics")
     assert metrics.sentiment_trend_class and metrics.empathy_scores[0].user_id == conv["_agentId"]
     assert metrics.participant_metrics.agent_duration_percentage > 0
+
+
+def test_recording_metadata_before_and_after_a_deletion(
+    fake: FakeGenesys, org: Any, gclient: GenesysClient
+) -> None:
+    from service.fakes.genesys_deletions import delete_conversation, delete_recording
+
+    conv_id = next(iter(org.conversations))
+    path = f"/api/v2/conversations/{conv_id}/recordingmetadata"
+    before = check(gclient.request("GET", path), "list[RecordingMetadata]")
+    assert before[0].file_state == "AVAILABLE" and before[0].delete_date is None
+    delete_recording(fake, conv_id)
+    after = check(gclient.request("GET", path), "list[RecordingMetadata]")
+    assert after[0].file_state == "DELETED" and after[0].delete_date is not None
+    delete_conversation(fake, conv_id)
+    with pytest.raises(GenesysNotFound):
+        gclient.get_conversation(conv_id)
 
 
 def test_analytics_details_query(org: Any, gclient: GenesysClient) -> None:
