@@ -282,4 +282,8 @@ def create_sessions() -> Response:
     return done("/app/team")
 
 
-from service.webapp import calibration_pages, review_pages  # noqa: E402,F401  (their routes)
+from service.webapp import (  # noqa: E402,F401  (their routes)
+    calibration_pages,
+    insights_pages,
+    review_pages,
+)
