@@ -183,6 +183,7 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "exports.bi_dispute_items": ADMIN,
         "exports.bi_dispute_reviews": ADMIN,
         "exports.bi_dispute_rounds": ADMIN,
+        "exports.bi_insights_alerts": ADMIN,
         "exports.bi_scoring_answers": ADMIN,
         "exports.bi_scoring_requests": ADMIN,
         "exports.bi_sentiment_interactions": ADMIN,

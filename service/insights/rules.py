@@ -7,11 +7,11 @@ No Flask, SQLAlchemy or network. Formulas and their sources are in docs/insights
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from service.reliability.stats import t_ppf
+from service.scoring.rules import cohen_kappa as scoring_kappa
 
 CONFIDENCE = 0.95
 
@@ -104,32 +104,26 @@ def difference_in_differences(
 
 @dataclass(frozen=True)
 class Kappa:
-    """Cohen's kappa of paired labels: pairs, observed and chance agreement, kappa."""
+    """Agreement of paired labels: pairs, the share that agree, and Cohen's kappa."""
 
     n: int
     observed: float | None
-    expected: float | None
     kappa: float | None
 
 
 def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> Kappa:
-    """Cohen's kappa ``(p_o - p_e) / (1 - p_e)`` of (rater A, rater B) labels (Cohen 1960).
+    """Cohen's kappa ``(p_o - p_e) / (1 - p_e)`` of (rater A, rater B) labels (Cohen 1960),
+    computed by the project's one implementation, ``service.scoring.rules.cohen_kappa`` (also
+    ``qmloop eval``'s), with the observed share of agreeing pairs beside it.
 
-    ``p_o`` is the share of pairs that agree, ``p_e = sum_k p_A(k) p_B(k)`` the agreement
-    expected by chance from each rater's label shares. Kappa is None without pairs and when
-    ``p_e`` is 1 (both raters gave one and the same label every time: agreement is total, but
-    kappa is 0/0); the observed agreement is still reported.
+    Kappa is None without pairs. When both sides gave one and the same label every time, chance
+    agreement is 1 as well and that function reports 1.0 (all agree) or 0.0.
     """
-    n = len(pairs)
-    if n == 0:
-        return Kappa(0, None, None, None)
-    observed = sum(1 for a, b in pairs if a == b) / n
-    first = Counter(a for a, _b in pairs)
-    second = Counter(b for _a, b in pairs)
-    expected = sum(first[k] * second[k] for k in first) / (n * n)
-    if expected >= 1.0:
-        return Kappa(n, observed, expected, None)
-    return Kappa(n, observed, expected, (observed - expected) / (1.0 - expected))
+    labelled = [(str(a), str(b)) for a, b in pairs]
+    if not labelled:
+        return Kappa(0, None, None)
+    observed = sum(1 for a, b in labelled if a == b) / len(labelled)
+    return Kappa(len(labelled), observed, scoring_kappa(labelled))
 
 
 def overturn_rate(changed: int, decided: int) -> float | None:

@@ -60,7 +60,6 @@ def _kappa(pairs: Sequence[Pair], window: int) -> dict[str, Any]:
     return {
         "pairs": k.n,
         "observed": _r(k.observed),
-        "expected": _r(k.expected),
         "kappa": _r(k.kappa),
         "sources": dict(sorted(sources.items())),
     }

@@ -28,7 +28,7 @@ def day(n: float) -> datetime:
 def coaching(
     agent: str, assigned: float, completed: float | None, **over: Any
 ) -> CoachingAssignment:
-    """A coaching assignment on "Empathy" (module m-empathy), completed unless ``completed`` is None."""
+    """A coaching on "Empathy" (module m-empathy); ``completed`` None leaves it open."""
     values: dict[str, Any] = {
         "evaluation_id": f"ev-{agent}-{assigned}",
         "agent_id": agent,
