@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service import boundary
 from service.calibration import reports
+from service.calibration.schemas import AI_PREFIX
 from service.coaching.models import CoachingAssignment
 from service.coaching.rules import section_key
 from service.disputes.models import DisputeItem, Review
@@ -297,7 +298,11 @@ def trust_report(session: Session, *, settings: Settings, now: datetime) -> dict
     pairs = calibration_pairs(found, language) + evaluation_pairs(session, automated)
     items = disputed(session, automated)
     t = thresholds(settings)
-    bias = reports.evaluator_bias(found, settings)["rows"]
+    bias = [
+        row
+        for row in reports.evaluator_bias(found, settings)["rows"]
+        if not str(row["evaluator_id"]).startswith(AI_PREFIX)  # people only: AI is per question
+    ]
     return {
         "questions": trust.question_rows(pairs, items, t),
         "languages": trust.language_rows(pairs, t.window),

@@ -19,7 +19,8 @@ from service.webapp.blueprint import bp, page
 
 
 def _label(m: dict[str, Any]) -> str:
-    return f"{m['module_id'] or 'no module'} · {m['section_name'] or m['section_key']}"
+    """The chart's category: the section (the table next to it names module, trigger, target)."""
+    return str(m["section_name"] or m["section_key"] or m["module_id"])
 
 
 def effectiveness_chart(modules: list[dict[str, Any]]) -> Markup | None:

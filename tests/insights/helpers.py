@@ -48,16 +48,19 @@ def coaching(
     return CoachingAssignment(**values)
 
 
-def section_scores(agent: str, pairs: list[tuple[float, float]]) -> list[SectionScore]:
-    """Empathy scores of an agent: (day, percentage)."""
+def section_scores(
+    agent: str, pairs: list[tuple[float, float]], section: str = "Empathy"
+) -> list[SectionScore]:
+    """Scores of an agent on one section: (day, percentage)."""
+    key = section.lower()
     return [
         SectionScore(
             evaluation_id=f"ev-{agent}-{d}",
             agent_id=agent,
             form_id="form-1",
-            section_id="sec-empathy",
-            section_name="Empathy",
-            section_key="empathy",
+            section_id=f"sec-{key}",
+            section_name=section,
+            section_key=key,
             percentage=p,
             evaluated_at=day(d),
         )
@@ -143,3 +146,65 @@ def calibration(ai: dict[str, str], humans: dict[str, dict[str, str]]) -> list:
             )
         )
     return rows
+
+
+def seed_console(app: Any, agents: list[str], owner: str) -> None:
+    """Data for both console pages: two modules (one that works, one that does not), answers
+    scored both ways in two languages, a calibration, disputes, and an open alert."""
+    import random
+
+    from service.db import get_db
+    from service.insights import service
+
+    rng = random.Random(16)
+    rows: list[Any] = []
+    for n, agent in enumerate(agents[:8]):
+        coached = n < 4
+        module = "m-empathy" if n % 2 == 0 else "m-greeting"
+        lift = 12.0 if module == "m-empathy" else 0.0
+        if coached:
+            rows.append(h_coaching(agent, module))
+        for section in ("Empathy", "Greeting"):
+            mine = coached and section.lower() == module[2:]
+            for d in range(5, 100, 7):
+                value = 60 + n + (3 if d > 45 else 0) + (lift if mine and d > 50 else 0)
+                pair = (d, round(value + rng.gauss(0, 4), 1))
+                rows += section_scores(agent, [pair], section)
+    for i in range(24):
+        conv = f"conv-{i}"
+        lang = "en-US" if i % 3 else "de-DE"
+        ai = {"q-greet": "yes" if i % 4 else "no", "q-verify": "yes" if i % 2 else "no"}
+        person = {"q-greet": "yes" if i % 5 else "no", "q-verify": "yes" if i % 4 else "no"}
+        rows += [automated(conv, ai, lang), *human(conv, person, at=i, evaluator=agents[-1])]
+    evaluators = agents[-3:]
+    rows += calibration(
+        {"q-greet": "yes", "q-verify": "no"},
+        {
+            evaluators[0]: {"q-greet": "yes", "q-verify": "yes"},
+            evaluators[1]: {"q-greet": "yes", "q-verify": "yes"},
+        },
+    )
+    for k, who in enumerate(evaluators):
+        decisions = {"q-greet": "changed" if k == 0 else "upheld", "q-verify": "upheld"}
+        rows += dispute(f"human-{k}", who, decisions)
+    rows += dispute("ai-conv-1", "", {"q-verify": "changed", "q-greet": "upheld"})
+    for k in range(5):
+        rows += dispute(f"ai-conv-{k + 2}", "", {"q-verify": "changed" if k < 2 else "upheld"})
+    with get_db(app).session_scope() as s:
+        for row in rows:
+            s.add(row)
+            s.flush()
+    settings = app.config["QM_SETTINGS"]
+    settings.insights_form_owners = {"form-1": [owner]}
+    settings.insights_min_pairs = 10
+    with get_db(app).session_scope() as s:
+        service.check_alerts(s, settings=settings, now=datetime.now(UTC))
+
+
+def h_coaching(agent: str, module: str) -> CoachingAssignment:
+    """A completed coaching of ``agent`` with ``module`` (assigned day 40, done day 50)."""
+    name = "Empathy" if module == "m-empathy" else "Greeting"
+    row = coaching(agent, 40, 50, module_id=module)
+    if name == "Greeting":
+        row.section_name, row.section_key, row.section_id = name, "greeting", "sec-greeting"
+    return row
