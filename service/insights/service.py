@@ -5,11 +5,11 @@ its own tables and the ``insights.alert`` webhook event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service import boundary
@@ -17,17 +17,15 @@ from service.calibration import reports
 from service.calibration.schemas import AI_PREFIX
 from service.coaching.models import CoachingAssignment
 from service.coaching.rules import section_key
-from service.disputes.models import DisputeItem, Review
 from service.errors import BadRequest
 from service.exports.rules import instant
-from service.insights import effect, trust
+from service.insights import effect, reads, trust
 from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.reliability import trends
-from service.scoring.models import ScoringRequest
 from service.settings import Settings
 from service.webhooks.service import emit
 
-MAX_ROWS = 200_000  # rows read per query: a bound, far above a year of one org's evaluations
+MAX_ROWS = reads.MAX_ROWS
 ALERT_EVENT = "insights.alert"
 
 
@@ -185,118 +183,14 @@ def thresholds(settings: Settings) -> trust.Thresholds:
     )
 
 
-def _languages(requests: Iterable[ScoringRequest]) -> dict[str, str]:
-    return {
-        r.conversation_id: str(r.result.get("language") or "")
-        for r in requests
-        if isinstance(r.result, dict) and r.result.get("language")
-    }
-
-
-def _automated(session: Session) -> list[ScoringRequest]:
-    return list(
-        session.scalars(
-            select(ScoringRequest)
-            .where(ScoringRequest.result.is_not(None))
-            .order_by(ScoringRequest.created_at.desc())
-            .limit(MAX_ROWS)
-        )
-    )
-
-
-def calibration_pairs(found: list[reports.Revealed], language: dict[str, str]) -> list[trust.Pair]:
-    """The AI panelists' answers next to the humans' (majority, else the expert's)."""
-    forms = {r.sess.id: r.sess.form_id for r in found}
-    out = []
-    for _ai, items in sorted(reports.ai_items(found).items()):
-        for item in items:
-            human = item.human_majority or item.expert_answer
-            if human is None:
-                continue
-            session_id, _, conversation = item.interaction_id.partition("/")
-            lang = language.get(conversation, trust.UNKNOWN_LANGUAGE)
-            out.append(
-                trust.Pair(
-                    forms[session_id],
-                    item.question_id,
-                    item.interaction_id,
-                    item.at,
-                    item.ai_answer,
-                    human,
-                    "calibration",
-                    lang,
-                )
-            )
-    return out
-
-
-def evaluation_pairs(session: Session, automated: list[ScoringRequest]) -> list[trust.Pair]:
-    """Automated answers next to a human evaluation of the same conversation and form."""
-    ai_ids = {r.evaluation_id for r in automated if r.evaluation_id}
-    by_conv: dict[str, list[ScoringRequest]] = {}
-    for r in automated:
-        by_conv.setdefault(r.conversation_id, []).append(r)
-    if not by_conv:
-        return []
-    humans = session.scalars(
-        select(EvaluationAnswer).where(EvaluationAnswer.conversation_id.in_(list(by_conv)))
-    )
-    out = []
-    for h in humans:
-        if h.evaluation_id in ai_ids:
-            continue
-        for r in by_conv[h.conversation_id]:
-            if h.form_id not in (r.scorecard_version, r.scorecard_id):
-                continue
-            ai = _ai_answer(r.result or {}, h.question_id)
-            if ai is not None:
-                lang = str((r.result or {}).get("language") or trust.UNKNOWN_LANGUAGE)
-                at = instant(h.evaluated_at).isoformat()
-                unit = f"{h.evaluation_id}/{r.id}"
-                out.append(
-                    trust.Pair(
-                        h.form_id, h.question_id, unit, at, ai, h.answer_id, "evaluation", lang
-                    )
-                )
-    return out
-
-
-def _ai_answer(result: dict[str, Any], question_id: str) -> str | None:
-    for item in result.get("items") or []:
-        if item.get("id") == question_id and item.get("answerId") and not item.get("excluded"):
-            return str(item["answerId"])
-    return None
-
-
-def disputed(session: Session, automated: list[ScoringRequest]) -> list[trust.Disputed]:
-    """Every decided disputed answer, marked automated when the evaluation was written by us."""
-    ai_ids = {r.evaluation_id for r in automated if r.evaluation_id}
-    rows = session.execute(
-        select(DisputeItem, Review)
-        .join(Review, Review.id == DisputeItem.review_id)
-        .where(DisputeItem.decision.in_(("upheld", "changed")))
-        .limit(MAX_ROWS)
-    )
-    return [
-        trust.Disputed(
-            review.form_id,
-            item.question_id,
-            review.evaluator_id,
-            review.evaluation_id in ai_ids,
-            item.decision == "changed",
-        )
-        for item, review in rows
-    ]
-
-
 def trust_report(session: Session, *, settings: Settings, now: datetime) -> dict[str, Any]:
     """Per question: kappa (overall, per language), overturns and alerts; per language; per
     evaluator: overturn rate next to calibration bias; and the open alerts."""
-    automated = _automated(session)
-    language = _languages(automated)
+    automated = reads.automated(session)
+    language = reads.languages(automated)
     found = reports.revealed_sessions(session, now=now)
-    pairs = calibration_pairs(found, language) + evaluation_pairs(session, automated)
-    items = disputed(session, automated)
+    pairs = reads.calibration_pairs(found, language) + reads.evaluation_pairs(session, automated)
+    items = reads.disputed(session, automated)
     t = thresholds(settings)
     bias = [
         row
@@ -391,8 +285,11 @@ def check_alerts(session: Session, *, settings: Settings, now: datetime) -> dict
             owners=owners_of(settings, row["form_id"]),
             created_at=now,
         )
-        session.add(alert)
-        session.flush()
+        try:
+            with session.begin_nested():  # a concurrent check may have opened it just now
+                session.add(alert)
+        except IntegrityError:
+            continue
         emit(session, ALERT_EVENT, alert_json(alert))
         opened += 1
     return {"opened": opened, "resolved": resolved}
