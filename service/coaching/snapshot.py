@@ -57,5 +57,7 @@ def queue_snapshot(
     payload = snapshot(evaluation, groups, form_id, when)
     if not payload["evaluationId"] or not payload["agentId"] or not when:
         return
+    if not payload["sections"] and not payload["answers"]:
+        return  # nothing scored (0 total points): nothing to learn from
     key = f"{KIND}:{payload['evaluationId']}:{payload['version']}"
     enqueue(session, KIND, payload, key=key)
