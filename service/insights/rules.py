@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from service.reliability.stats import t_ppf
 from service.scoring.rules import cohen_kappa as scoring_kappa
 
 CONFIDENCE = 0.95
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,6 @@ def overturn_alert(rate: float | None, decided: int, max_rate: float, min_decide
     return rate is not None and decided >= min_decided and rate > max_rate
 
 
-def latest(
-    rows: Sequence[tuple[str, tuple[Hashable, Hashable]]], window: int
-) -> list[tuple[Hashable, Hashable]]:
-    """The pairs of the newest ``window`` rows of ``(sortable time, pair)``, newest first."""
-    return [pair for _at, pair in sorted(rows, key=lambda r: r[0], reverse=True)[:window]]
+def latest(rows: Sequence[tuple[Any, T]], window: int) -> list[T]:
+    """The items of the newest ``window`` rows of ``(sortable time, item)``, newest first."""
+    return [item for _at, item in sorted(rows, key=lambda r: r[0], reverse=True)[:window]]

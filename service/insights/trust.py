@@ -52,10 +52,10 @@ class Thresholds:
 
 
 def _kappa(pairs: Sequence[Pair], window: int) -> dict[str, Any]:
-    chosen = rules.latest([(p.at + "\x00" + p.unit, (p.ai, p.human)) for p in pairs], window)
-    k = rules.cohen_kappa(chosen)
+    newest = rules.latest([((p.at, p.unit), p) for p in pairs], window)
+    k = rules.cohen_kappa([(p.ai, p.human) for p in newest])
     sources: dict[str, int] = defaultdict(int)
-    for p in sorted(pairs, key=lambda p: (p.at, p.unit), reverse=True)[:window]:
+    for p in newest:
         sources[p.source] += 1
     return {
         "pairs": k.n,
@@ -125,7 +125,8 @@ def language_rows(pairs: Iterable[Pair], window: int) -> list[dict[str, Any]]:
     for lang, questions in sorted(grouped.items()):
         chosen = []
         for ps in questions.values():
-            chosen += rules.latest([(p.at + "\x00" + p.unit, (p.ai, p.human)) for p in ps], window)
+            newest = rules.latest([((p.at, p.unit), p) for p in ps], window)
+            chosen += [(p.ai, p.human) for p in newest]
         k = rules.cohen_kappa(chosen)
         out.append(
             {

@@ -205,3 +205,25 @@ def test_alert_opens_once_emits_the_webhook_event_and_resolves(app, settings, se
     session.commit()
     assert service.open_alerts(session) == []
     assert session.scalars(select(TrustAlert)).one().resolved_at is not None
+
+
+def test_the_hourly_check_is_declared_and_runs_as_a_job(app, settings):
+    from service.jobs.periodic import declared, enqueue_due
+
+    [check] = [p for p in declared() if p.kind == "insights.check_alerts"]
+    assert check.every_seconds == 3600
+    _double_scored(app, agree=0, disagree=10)
+    _add(app, *h.human("conv-x", {"q1": "yes"}, at=20), h.automated("conv-x", {"q1": "no"}))
+    with get_db(app).session_scope() as s:
+        enqueue_due(s, NOW, [check])
+    assert drain(app, settings, kinds=["insights.check_alerts"]) == {"done": 1}
+    with get_db(app).session_scope() as s:
+        assert [a.kind for a in service.open_alerts(s)] == ["kappa"]
+
+
+def test_an_unreadable_snapshot_is_dead_lettered_not_retried(app, settings):
+    from service.jobs.service import enqueue
+
+    with get_db(app).session_scope() as s:
+        enqueue(s, "insights.record_evaluation", {"evaluationId": "e1", "agentId": "a"})
+    assert drain(app, settings, kinds=["insights.record_evaluation"]) == {"dead": 1}
