@@ -25,15 +25,17 @@ def _label(m: dict[str, Any]) -> str:
 
 def effectiveness_chart(modules: list[dict[str, Any]]) -> Markup | None:
     """Mean section score before and after, coached agents next to the comparison agents."""
-    shown = [m for m in modules if m["mean_before"] is not None and m["mean_after"] is not None]
+    means = ("mean_before", "mean_after", "control_mean_before", "control_mean_after")
+    # Only modules with all four means: a missing mean drawn as 0 would read as a score of 0.
+    shown = [m for m in modules if all(m[k] is not None for k in means)]
     if not shown:
         return None
     labels = [_label(m) for m in shown]
     series = [
         charts.Series("Coached before", [m["mean_before"] for m in shown]),
         charts.Series("Coached after", [m["mean_after"] for m in shown]),
-        charts.Series("Comparison before", [_mean(m, "before") for m in shown]),
-        charts.Series("Comparison after", [_mean(m, "after") for m in shown]),
+        charts.Series("Comparison before", [m["control_mean_before"] for m in shown]),
+        charts.Series("Comparison after", [m["control_mean_after"] for m in shown]),
     ]
     chart = charts.bar_chart(
         "effect-chart",
@@ -44,11 +46,6 @@ def effectiveness_chart(modules: list[dict[str, Any]]) -> Markup | None:
         series,
     )
     return charts.figure(chart, "Mean section score (%) before and after", labels, series)
-
-
-def _mean(m: dict[str, Any], side: str) -> float:
-    value = m.get(f"control_mean_{side}")
-    return float(value) if value is not None else 0.0
 
 
 @bp.get("/app/console/effectiveness", endpoint="console_effectiveness")
