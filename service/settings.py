@@ -238,6 +238,19 @@ class Settings(BaseSettings):
     calibration_min_agents: int = Field(default=3, ge=1, le=50)
     calibration_session_size: int = Field(default=5, ge=1, le=100)
 
+    # --- insights settings (docs/insights.md) ---
+    # Effectiveness windows: scores this many days before an assignment and after its completion.
+    insights_before_days: int = Field(default=30, ge=1, le=365)
+    insights_after_days: int = Field(default=30, ge=1, le=365)
+    # Trust: kappa over the latest N double-scored interactions per question.
+    insights_agreement_window: int = Field(default=25, ge=2, le=1000)
+    insights_min_kappa: float = Field(default=0.6, ge=-1, le=1)  # alert below (at is fine)
+    insights_min_pairs: int = Field(default=10, ge=1, le=1000)  # no kappa alert on fewer
+    insights_max_overturn_rate: float = Field(default=0.2, ge=0, le=1)  # alert above
+    insights_min_disputes: int = Field(default=5, ge=1, le=1000)  # no overturn alert on fewer
+    # Form id -> Genesys user ids to alert ("*": every form without its own entry).
+    insights_form_owners: dict[str, list[str]] = Field(default_factory=dict)
+
     # --- sentiment settings (docs/sentiment.md) ---
     sentiment_enabled: bool = True
     # EU AI Act art. 5(1)(f): off = no agent-side sentiment; only the customer criterion applies.

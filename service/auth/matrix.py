@@ -59,6 +59,7 @@ WEB_PANEL = _row(yes=("admin", "supervisor"), own=("evaluator", "agent"))
 REVIEW_READ = _row(yes=("integration", "admin"), own=("supervisor", "agent"))
 AGENT_ACTION = _row(own=("agent",))  # only the evaluation's own agent accepts or disputes
 SUPERVISOR_ANSWER = _row(yes=("admin",), own=("supervisor",))  # the agent's supervisor
+WEB_CONSOLE = _row(yes=("admin", "supervisor"))  # the QA manager's console pages
 
 MATRIX: Mapping[str, Access] = MappingProxyType(
     {
@@ -178,6 +179,13 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "disputes.accept": AGENT_ACTION,
         "disputes.dispute": AGENT_ACTION,
         "disputes.answer": SUPERVISOR_ANSWER,
+        # insights (issue 16): QA managers (supervisors) and admins read; the check is an admin's
+        "insights.effectiveness": STAFF,
+        "insights.trust": STAFF,
+        "insights.alerts": STAFF,
+        "insights.check_alerts": ADMIN,
+        "webapp.console_effectiveness": WEB_CONSOLE,
+        "webapp.console_trust": WEB_CONSOLE,
         # data out (issue 18): exports and the BI read API, admins and the integration credential
         "exports.list_kinds": ADMIN,
         "exports.download": ADMIN,
@@ -188,6 +196,7 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "exports.bi_dispute_items": ADMIN,
         "exports.bi_dispute_reviews": ADMIN,
         "exports.bi_dispute_rounds": ADMIN,
+        "exports.bi_insights_alerts": ADMIN,
         "exports.bi_scoring_answers": ADMIN,
         "exports.bi_scoring_requests": ADMIN,
         "exports.bi_sentiment_interactions": ADMIN,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.coaching import policies, rules
+from service.coaching import policies, rules, snapshot
 from service.coaching.models import ProcessedEvent
 from service.coaching.schemas import EvaluationEventIn, EventOut, WeakestSectionOut
 from service.coaching.service import (
@@ -246,6 +246,8 @@ def _decide(
     supersede(session, evaluation_id=evaluation_id, version=version, retracted_id=retracted_id)
     possible = rules.overall_percentage(groups)[1]
     form_id = form_id_of(evaluation)
+    # For the insights pages (coaching effectiveness, AI-human agreement): a job, by kind name.
+    snapshot.queue_snapshot(session, evaluation, groups, form_id, _evaluation_date(evaluation))
     # The policy is only read for a scorable form (as before: no policy read for 0 points).
     threshold = policies.resolve(session, settings, form_id).threshold if possible > 0 else 0.0
     pct = rules.evaluation_percentage(evaluation, groups)

@@ -92,6 +92,9 @@ def _score(ctx: JobContext, row: ScoringRequest, transcript: Transcript, card: S
         # the job to the time the server asked for and does not spend an attempt.
         raise RetryLater("the LLM is unavailable", result.retry_after, throttled=result.throttled)
     service.record(ctx.session, row, card, result)
+    if transcript.language and row.result is not None:
+        # The transcript's language, for agreement per language (docs/insights.md).
+        row.result = {**row.result, "language": transcript.language}
 
 
 @job_handler(service.SCORE_JOB)

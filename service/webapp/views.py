@@ -278,6 +278,7 @@ def create_sessions() -> Response:
 from service.webapp import (  # noqa: E402,F401
     calibration_pages,
     console_pages,
+    insights_pages,
     policy_pages,
     review_pages,
 )

@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "calibration.revealed",
     "calibration.scheduled",
     "recognition.given",
+    "insights.alert",
 )
 
 Outcome = Literal["delivered", "retry", "dead"]

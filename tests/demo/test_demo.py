@@ -26,7 +26,12 @@ def test_demo_loop_end_to_end(tmp_path, monkeypatch):
     # Exactly one learning assignment per assigned evaluation, one archive task per inactive one.
     assert report["learningAssignments"] == decisions["assigned"]
     assert report["workitems"] == decisions["agent_inactive"]
-    assert report["jobs"] == {"done": decisions["assigned"] + decisions["agent_inactive"]}
+    # ... plus one insights snapshot per finished evaluation (docs/insights.md)
+    unscored = ("not_final", "evaluation_retracted", "evaluation_already_assigned")
+    snapshots = sum(1 for r in report["rows"] if r["reason"] not in unscored)
+    assert report["jobs"] == {
+        "done": decisions["assigned"] + decisions["agent_inactive"] + snapshots
+    }
     assert any("Chloe Tanaka" in line for line in lines)
     # The temporary database is gone.
     assert list(tmp_path.iterdir()) == []

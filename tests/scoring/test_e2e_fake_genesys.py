@@ -75,7 +75,8 @@ def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
     drained = jobs.drain(e2e_app, e2e_app.config["QM_SETTINGS"])
     with get_db(e2e_app).session_scope() as s:
         errors = [j.last_error for j in jobs.list_jobs(s) if j.last_error]
-    assert drained == {"done": 3}, errors  # score, write back, coaching triage
+    # score, write back, coaching triage, the insights snapshot of the written evaluation
+    assert drained == {"done": 4}, errors
     with get_db(e2e_app).session_scope() as s:
         row = s.get(ScoringRequest, out["jobId"])
         assert row.status == "written", (row.status, row.reason)

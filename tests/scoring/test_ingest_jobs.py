@@ -74,6 +74,7 @@ def test_data_action_queues_scores_and_writes_back(scoring_app, auth, genesys):
         and r.model == "fake-judge"
     )
     assert r.prompt_tokens > 0 and r.latency_ms > 0
+    assert r.result["language"] == "en-us"  # the transcript's, for agreement per language
     body = genesys.evaluations["eval-1"]
     assert body["evaluationForm"]["id"] == "7f0c1b9e-form-v1"
     assert body["evaluator"]["id"] == "svc-qa-user" and body["agent"]["id"] == "agent-user-1"

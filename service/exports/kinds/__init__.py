@@ -5,6 +5,6 @@ one ``declare`` call in its domain's module here, plus a row in ``service/auth/m
 its BI route; then run ``python -m service.exports.dictionary > docs/data-dictionary.md``.
 """
 
-from service.exports.kinds import calibration, coaching, disputes, scoring, sentiment
+from service.exports.kinds import calibration, coaching, disputes, insights, scoring, sentiment
 
-__all__ = ["calibration", "coaching", "disputes", "scoring", "sentiment"]
+__all__ = ["calibration", "coaching", "disputes", "insights", "scoring", "sentiment"]

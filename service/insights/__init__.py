@@ -1,0 +1,1 @@
+"""Insights: whether coaching works (effectiveness) and whether automated scoring can be trusted."""
