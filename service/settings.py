@@ -238,6 +238,10 @@ class Settings(BaseSettings):
     calibration_min_agents: int = Field(default=3, ge=1, le=50)
     calibration_session_size: int = Field(default=5, ge=1, le=100)
 
+    # --- policy replay (docs/replay.md) ---
+    # Genesys requests one replay may send (users and query pages, uncached evaluations).
+    replay_max_genesys_requests: int = Field(default=5000, ge=1)
+
     # --- sentiment settings (docs/sentiment.md) ---
     sentiment_enabled: bool = True
     # EU AI Act art. 5(1)(f): off = no agent-side sentiment; only the customer criterion applies.

@@ -282,4 +282,4 @@ def create_sessions() -> Response:
     return done("/app/team")
 
 
-from service.webapp import calibration_pages, review_pages  # noqa: E402,F401  (their routes)
+from service.webapp import calibration_pages, replay_page, review_pages  # noqa: E402,F401  (their routes)
