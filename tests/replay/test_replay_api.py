@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from service.auth.service import issue_token
 from service.cli import main
-from service.coaching.models import ArchiveTask, CoachingAssignment
-from service.jobs.models import Job
 from service.coaching import policies
+from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.db import get_db
 from service.demo.run import policy_yaml
+from service.jobs.models import Job
 
 
 def admin(settings) -> dict[str, str]:
@@ -38,9 +38,7 @@ def stored(app, fake):
         policies.load_file(session, text=policy_yaml(fake), replace=True)
 
 
-def test_rest_replay_compares_two_policies_with_the_difference(
-    app, client, settings, fake, stored
-):
+def test_rest_replay_compares_two_policies_with_the_difference(app, client, settings, fake, stored):
     body = {**span(fake), "compareYaml": policy_yaml(fake, threshold=95, weekly_cap=0)}
     resp = client.post("/api/v1/replay", json=body, headers=admin(settings))
     assert resp.status_code == 200, resp.get_json()
