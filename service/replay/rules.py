@@ -30,6 +30,7 @@ METRICS = (
     "appointment_hours",
 )
 TABLE_METRICS = (
+    "evaluations",
     "assigned",
     "duplicates",
     "capped",

@@ -90,29 +90,38 @@ def figures(report: dict[str, Any]) -> list[Markup]:
     def column(metric: str, n: int) -> list[float]:
         return [by_week[w][metric][n] if w in by_week else 0 for w in weeks]
 
-    if len(names) == 2:
-        bars = [
-            charts.Series(f"assigned ({name})", column("assigned", n))
-            for n, name in enumerate(names)
-        ]
-        bars += [
-            charts.Series(f"capped ({name})", column("capped", n)) for n, name in enumerate(names)
-        ]
-    else:
-        bars = [charts.Series(m, column(m, 0)) for m in WEEKLY]
     hours = [charts.Series(name, column("appointment_hours", n)) for n, name in enumerate(names)]
-    bar_title = "Coaching decisions per ISO week"
-    line_title = "Sentiment appointment hours per ISO week"
-    bar = charts.bar_chart("replay-weekly", bar_title, _desc(names, "coaching"), weeks, bars)
-    line = charts.line_chart("replay-hours", line_title, _desc(names, "hours"), weeks, hours)
+    if len(names) == 2:
+        assigned = [charts.Series(name, column("assigned", n)) for n, name in enumerate(names)]
+        capped = [charts.Series(name, column("capped", n)) for n, name in enumerate(names)]
+        return [
+            _bars("replay-assigned", "Coaching assignments per ISO week", names, weeks, assigned),
+            _bars(
+                "replay-capped",
+                "Capped by the weekly or open limit per ISO week",
+                names,
+                weeks,
+                capped,
+            ),
+            _hours(names, weeks, hours),
+        ]
+    outcomes = [charts.Series(m, column(m, 0)) for m in WEEKLY]
     return [
-        charts.figure(bar, bar_title, weeks, bars),
-        charts.figure(line, line_title, weeks, hours),
+        _bars("replay-weekly", "Coaching decisions per ISO week", names, weeks, outcomes),
+        _hours(names, weeks, hours),
     ]
 
 
-def _desc(names: list[str], what: str) -> str:
-    policies = " and ".join(names)
-    if what == "coaching":
-        return f"Bars per week: coaching assignments and refusals under {policies}."
-    return f"Lines per week: hours of sentiment coaching appointments under {policies}."
+def _bars(
+    chart_id: str, title: str, names: list[str], weeks: list[str], series: list[charts.Series]
+) -> Markup:
+    desc = f"Bars per week under {' and '.join(names)}; each bar is labelled with its count."
+    chart = charts.bar_chart(chart_id, title, desc, weeks, series)
+    return charts.figure(chart, title, weeks, series)
+
+
+def _hours(names: list[str], weeks: list[str], series: list[charts.Series]) -> Markup:
+    title = "Sentiment appointment hours per ISO week"
+    desc = f"One line per policy ({' and '.join(names)}); each point is labelled with its hours."
+    chart = charts.line_chart("replay-hours", title, desc, weeks, series)
+    return charts.figure(chart, title, weeks, series)
