@@ -5,6 +5,7 @@ No Flask, SQLAlchemy or network here; the service layer feeds these plain values
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -34,6 +35,7 @@ def is_final(status: str) -> bool:
     return status.strip().lower() in FINAL_STATUSES
 
 
+@functools.lru_cache(maxsize=65536)  # pure; forms repeat the same few (points, possible) pairs
 def percentage(score: float, total: float) -> float:
     """score / total x 100, rounded half-up to 2 decimals; 0 when total is 0.
 

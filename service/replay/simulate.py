@@ -148,6 +148,15 @@ class Replay:
         self.by_evaluation: dict[str, list[Held]] = defaultdict(list)
         self.runs: dict[str, sentiment_rules.AgentRuns] = defaultdict(sentiment_rules.AgentRuns)
         self.kudos_days: set[tuple[str, date]] = set()
+        self.weeks: dict[date, str] = {}
+
+    def week(self, at: datetime) -> str:
+        """``iso_week`` of ``at``, computed once per day (the tally asks for it per decision)."""
+        day = at.date()
+        found = self.weeks.get(day)
+        if found is None:
+            found = self.weeks[day] = iso_week(at)
+        return found
 
     def agent(self, agent_id: str) -> Agent:
         """The agent; one Genesys no longer knows is deleted (as ``agent_status``)."""
@@ -155,7 +164,7 @@ class Replay:
 
     def count(self, at: datetime, agent_id: str, metric: str, n: int = 1) -> None:
         """Add ``n`` to a metric of the agent's week."""
-        self.tally.counts[(iso_week(at), agent_id, metric)] += n
+        self.tally.counts[(self.week(at), agent_id, metric)] += n
 
     # --- coaching (``triage._decide`` then ``assign_coaching``) ---------------------------
 
@@ -166,7 +175,7 @@ class Replay:
         self.count(ev.at, ev.agent_id, "evaluations")
         self.count(ev.at, ev.agent_id, METRIC.get(decision.decision, "skipped"))
         if decision.decision == "assigned":
-            key = (iso_week(ev.at), ev.agent_id, decision.section_name, decision.module_id)
+            key = (self.week(ev.at), ev.agent_id, decision.section_name, decision.module_id)
             self.tally.modules[key] += 1
 
     def _triage(self, ev: EvaluationIn) -> Decision:
@@ -273,8 +282,11 @@ class Replay:
             return
         t = policy.thresholds
         side = self.policy.agent_side
-        customer = _rejudged(it.customer, it.customer_phrases, t.min_phrases)
-        agent = _rejudged(it.agent, it.agent_phrases, t.min_phrases) if side else None
+        customer, agent = it.customer, it.agent if side else None
+        if it.customer_phrases:
+            customer = _rejudged(customer, it.customer_phrases, t.min_phrases)
+        if side and it.agent_phrases:
+            agent = _rejudged(agent, it.agent_phrases, t.min_phrases)
         status = sentiment_rules.classify(customer, agent, t, agent_side=side)
         runs = self.runs[it.agent_id]
         if not runs.add(sentiment_rules.Item(it.conversation_id, it.ended_at, status)):
