@@ -107,6 +107,7 @@ def _modules(tallies: Sequence[Tally], agents: Mapping[str, Agent]) -> list[dict
             **_people(agents, agent_id),
             "section": section,
             "module": module,
+            "moduleName": "",
             "values": values,
             "difference": _diff(values),
         }
@@ -152,6 +153,12 @@ def build(
     }
 
 
+def name_modules(report: dict[str, Any], names: Mapping[str, str]) -> None:
+    """Give each module row its module's name (``moduleName``; "" when unknown)."""
+    for row in report["modules"]:
+        row["moduleName"] = names.get(row["module"], "")
+
+
 def week_labels(start: date, end: date) -> list[str]:
     """Every ISO week from ``start`` to ``end``, for charts that show empty weeks too."""
     out, day = [], start
@@ -177,6 +184,7 @@ def to_csv(report: Mapping[str, Any]) -> str:
     with a column per policy and, comparing two, the difference."""
     names = list(report["policies"])
     head = ["week", "team_id", "team", "agent_id", "agent", "metric", "section", "module"]
+    head += ["module_name"]
     head += names + (["difference"] if len(names) == 2 else [])
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
@@ -185,11 +193,15 @@ def to_csv(report: Mapping[str, Any]) -> str:
         for m in METRICS:
             values = row["values"][m]
             if any(values):
-                out.writerow(_csv_line(row, m, "", "", values, row["difference"][m]))
+                out.writerow(_csv_line(row, m, ("", "", ""), values, row["difference"][m]))
     for row in report["modules"]:
         out.writerow(
             _csv_line(
-                row, "assigned", row["section"], row["module"], row["values"], row["difference"]
+                row,
+                "assigned",
+                (row["section"], row["module"], row["moduleName"]),
+                row["values"],
+                row["difference"],
             )
         )
     return buf.getvalue()
@@ -198,13 +210,13 @@ def to_csv(report: Mapping[str, Any]) -> str:
 def _csv_line(
     row: Mapping[str, Any],
     metric: str,
-    section: str,
-    module: str,
+    module: tuple[str, str, str],
     values: Sequence[float],
     difference: float | None,
 ) -> list[Any]:
     people = [row["week"], row["teamId"], row["team"], row["agentId"], row["agent"]]
-    return people + [metric, section, module, *values] + ([difference] if len(values) == 2 else [])
+    tail = [difference] if len(values) == 2 else []
+    return [*people, metric, *module, *values, *tail]
 
 
 def _cell(values: Sequence[float]) -> str:
@@ -236,7 +248,8 @@ def to_table(report: Mapping[str, Any]) -> str:
         lines += ["", "Assignments by section and module:"]
         for r in report["modules"]:
             lines.append(
-                f"  {r['week']}  {r['agent']}  {r['section']} -> {r['module'] or '(none)'}: "
+                f"  {r['week']}  {r['agent']}  {r['section']} -> "
+                f"{r['moduleName'] or r['module'] or '(none)'}: "
                 f"{_cell(r['values'])}"
             )
     return "\n".join(lines) + "\n"

@@ -62,6 +62,7 @@ class ModuleRow(BaseModel):
     agent: str
     section: str
     module: str
+    moduleName: str = ""
     values: list[float]
     difference: float | None
 

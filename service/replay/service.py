@@ -158,11 +158,11 @@ def replay(
         session, genesys, list(agents), body.start, body.end, budget
     )
     interactions = sources.load_interactions(session, body.start, body.end)
-    source = {
-        "evaluations": len(evaluations),
-        "interactions": len(interactions),
-        "agents": len(agents),
-        "genesysRequests": budget.used,
-        "cachedEvaluations": budget.cached,
-    }
-    return report(policies, agents, evaluations, interactions, (body.start, body.end), source)
+    source: dict[str, Any] = {"evaluations": len(evaluations), "interactions": len(interactions)}
+    out = report(policies, agents, evaluations, interactions, (body.start, body.end), source)
+    names = sources.module_names(genesys, (m["module"] for m in out["modules"]), budget)
+    rules.name_modules(out, names)
+    out["source"].update(
+        agents=len(agents), genesysRequests=budget.used, cachedEvaluations=budget.cached
+    )
+    return out

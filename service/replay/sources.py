@@ -215,6 +215,20 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[i : i + size]
 
 
+def module_names(api: GenesysApi, ids: Iterable[str], budget: Budget) -> dict[str, str]:
+    """Learning module names by id (``GET /api/v2/learning/modules/{id}``, one request each);
+    an unknown module keeps no name."""
+    names = {}
+    for module_id in sorted(set(ids) - {""}):
+        budget.spend()
+        try:
+            found = api.request("GET", f"/api/v2/learning/modules/{module_id}") or {}
+        except GenesysNotFound:
+            continue
+        names[module_id] = str(found.get("name") or "")
+    return names
+
+
 def load_interactions(session: Session, start: date, end: date) -> list[InteractionIn]:
     """The sentiment domain's stored interactions that ended from ``start`` to ``end``, in
     end-time order (one query of plain columns)."""

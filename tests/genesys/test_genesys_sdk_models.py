@@ -116,6 +116,13 @@ def test_user_listing_pages(org: Any, gclient: GenesysClient) -> None:
     assert {u["state"] for u in active["entities"]} == {"active"}
 
 
+def test_learning_modules(org: Any, gclient: GenesysClient) -> None:
+    for module_id, module in org.modules.items():
+        found = gclient.request("GET", f"/api/v2/learning/modules/{module_id}")
+        model = check(found, "LearningModule")
+        assert (model.id, model.name) == (module_id, module["name"])
+
+
 def test_published_forms(org: Any, gclient: GenesysClient) -> None:
     for form_id in org.forms:
         model = check(gclient.get_published_form(form_id), "EvaluationFormResponse")

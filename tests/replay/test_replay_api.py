@@ -55,6 +55,8 @@ def test_rest_replay_compares_two_policies_with_the_difference(app, client, sett
     assert row["team"] and row["agent"] != row["agentId"]
     module = report["modules"][0]
     assert module["section"] and module["module"] and len(module["values"]) == 2
+    names = {m["name"] for m in fake.org.modules.values()}
+    assert all(m["moduleName"] in names for m in report["modules"])
     # Nothing happened in the loop: no assignment, no job, nothing created in Genesys.
     with get_db(app).session_scope() as session:
         for table in (CoachingAssignment, ArchiveTask, Job):

@@ -108,7 +108,7 @@ def test_csv_has_a_line_per_week_agent_metric_and_module():
     rows = list(csv.DictReader(io.StringIO(rules.to_csv(report))))
     assert list(rows[0]) == [
         "week", "team_id", "team", "agent_id", "agent", "metric", "section", "module",
-        "now", "next", "difference",
+        "module_name", "now", "next", "difference",
     ]  # fmt: skip
     line = next(r for r in rows if r["metric"] == "assigned" and not r["section"])
     assert (line["week"], line["agent"], line["now"], line["next"], line["difference"]) == (
@@ -119,6 +119,15 @@ def test_csv_has_a_line_per_week_agent_metric_and_module():
         ("Greeting", "mod-g"),
     }
     assert not any(r["metric"] == "duplicates" for r in rows)  # zero everywhere: left out
+
+
+def test_module_names_show_where_known():
+    report = rules.build([FIRST, SECOND], ["now", "next"], AGENTS, SPAN, {})
+    rules.name_modules(report, {"mod-e": "Empathy Essentials"})
+    assert [m["moduleName"] for m in report["modules"]] == ["Empathy Essentials", ""]
+    assert "Empathy -> Empathy Essentials: 2" in rules.to_table(report)
+    rows = list(csv.DictReader(io.StringIO(rules.to_csv(report))))
+    assert {r["module_name"] for r in rows if r["section"]} == {"Empathy Essentials", ""}
 
 
 def test_table_and_json():

@@ -90,3 +90,29 @@ def test_only_admins_see_the_replay_page(app, client):
     assert client.get("/app/console/replay").status_code == 403
     dev_signin(client, "qa-1", "admin")
     assert client.get("/app/console/replay").status_code == 200
+
+
+def test_another_page_posts_a_candidate_with_the_contract_fields(app, client, fake):
+    """The console's "replay this candidate" button: ``from``, ``to``, ``policy_yaml`` and
+    ``compare_yaml`` with the CSRF token of its own page; without the token, refused."""
+    from tests.webapp.conftest import dev_signin, post_form
+
+    with get_db(app).session_scope() as session:
+        policies.load_file(session, text=policy_yaml(fake), replace=True)
+    dev_signin(client, "qa-1", "admin")
+    days = sorted(e["createdDate"][:10] for e in fake.org.evaluations.values())
+    fields = {
+        "from": days[0],
+        "to": days[-1],
+        "policy_yaml": policy_yaml(fake, threshold=90),
+        "compare_yaml": "",
+    }
+    resp = post_form(client, "/app/coaching", "/app/console/replay", fields)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "Replay " + days[0] in html and "candidate" in html and 'id="replay-totals"' in html
+    assert client.post("/app/console/replay", data=fields).status_code == 400
+    bad = post_form(
+        client, "/app/coaching", "/app/console/replay", {**fields, "policy_yaml": "x: ["}
+    )
+    assert bad.status_code == 400 and "not valid YAML" in bad.get_data(as_text=True)
