@@ -59,9 +59,8 @@ def replay_run() -> tuple[str, int]:
         return page("replay.html", 400, form=form, report=None, figures=[], error=error)
     except ServiceError as exc:
         lines = [exc.detail, *(f"{e['field']}: {e['message']}" for e in exc.errors or [])]
-        status = exc.status if 400 <= exc.status < 500 else 502
         return page(
-            "replay.html", status, form=form, report=None, figures=[], error="; ".join(lines)
+            "replay.html", exc.status, form=form, report=None, figures=[], error="; ".join(lines)
         )
     return page(
         "replay.html",
