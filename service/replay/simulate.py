@@ -149,6 +149,7 @@ class Replay:
         self.runs: dict[str, sentiment_rules.AgentRuns] = defaultdict(sentiment_rules.AgentRuns)
         self.kudos_days: set[tuple[str, date]] = set()
         self.weeks: dict[date, str] = {}
+        self.queues: dict[str, ResolvedSentimentPolicy] = {}
 
     def week(self, at: datetime) -> str:
         """``iso_week`` of ``at``, computed once per day (the tally asks for it per decision)."""
@@ -277,7 +278,9 @@ class Replay:
 
     def interaction(self, it: InteractionIn) -> None:
         """Judge one interaction at its end time."""
-        policy = self.policy.sentiment(it.queue_id)
+        policy = self.queues.get(it.queue_id)
+        if policy is None:
+            policy = self.queues[it.queue_id] = self.policy.sentiment(it.queue_id)
         if not policy.enabled:
             return
         t = policy.thresholds
