@@ -250,6 +250,9 @@ class Settings(BaseSettings):
     insights_min_disputes: int = Field(default=5, ge=1, le=1000)  # no overturn alert on fewer
     # Form id -> Genesys user ids to alert ("*": every form without its own entry).
     insights_form_owners: dict[str, list[str]] = Field(default_factory=dict)
+    # --- policy replay (docs/replay.md) ---
+    # Genesys requests one replay may send (users and query pages, uncached evaluations).
+    replay_max_genesys_requests: int = Field(default=5000, ge=1)
 
     # --- sentiment settings (docs/sentiment.md) ---
     sentiment_enabled: bool = True

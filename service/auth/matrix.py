@@ -96,6 +96,8 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         # sentiment
         "sentiment.list_recognitions": OWN,
         "sentiment.balance": OWN,
+        # replay reads the whole org's history and candidate policies: admins (QA managers)
+        "replay.run_replay": ADMIN,
         "sentiment.list_policies": STAFF,
         "sentiment.put_policy": ADMIN,
         # scoring
@@ -143,6 +145,8 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "webapp.callback": PUBLIC,
         "webapp.dev_signin": PUBLIC,
         "webapp.logout": PUBLIC,
+        "webapp.replay": _row(yes=("admin",)),
+        "webapp.replay_run": _row(yes=("admin",)),
         "webapp.coaching_list": WEB_OWN,
         "webapp.coaching_detail": WEB_OWN,
         "webapp.acknowledge": WEB_AGENT,

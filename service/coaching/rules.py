@@ -5,14 +5,15 @@ No Flask, SQLAlchemy or network here; the service layer feeds these plain values
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 # Final statuses: REST (FINISHED), the event topic (Finished) and other QM systems.
 FINAL_STATUSES = frozenset({"finished", "approved", "published"})
@@ -34,6 +35,7 @@ def is_final(status: str) -> bool:
     return status.strip().lower() in FINAL_STATUSES
 
 
+@functools.lru_cache(maxsize=65536)  # pure; forms repeat the same few (points, possible) pairs
 def percentage(score: float, total: float) -> float:
     """score / total x 100, rounded half-up to 2 decimals; 0 when total is 0.
 
@@ -462,3 +464,102 @@ def verify_lms_signature(
         return False
     expected = lms_signature(secret, timestamp, body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+# --- assignment decisions (live ``assign_coaching`` and ``qmloop replay`` both call these) ----
+
+
+class Held(Protocol):
+    """What the assignment rules read of an existing assignment (a row or a replay record)."""
+
+    evaluation_id: str
+    evaluation_version: int
+    status: str
+    section_key: str
+    created_at: datetime
+
+
+H = TypeVar("H", bound=Held)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """Whether a scored evaluation asks for coaching, and on which (weakest) section."""
+
+    decision: str  # "coach" or "skipped"
+    reason: str
+    percentage: float
+    weakest: GroupScore | None
+
+
+def screen(status: str, pct: float, groups: Sequence[GroupScore], threshold: float) -> Screened:
+    """Coach on the weakest section when a final evaluation is strictly below the threshold;
+    else ``skipped`` with the reason of ``decide_percentage`` (not_final, zero_total_points,
+    meets_threshold)."""
+    possible = overall_percentage(groups)[1]
+    decision = decide_percentage(status, pct, possible, threshold)
+    if decision.decision != "coach":
+        return Screened("skipped", decision.reason, decision.percentage, None)
+    return Screened("coach", decision.reason, pct, weakest(groups))
+
+
+def answering(rows: Iterable[H], version: int | None = None) -> H | None:
+    """Of one evaluation's assignments, the one that answers ``version`` (None: the latest)."""
+    ranked = sorted(rows, key=lambda r: r.evaluation_version, reverse=True)
+    if version is None:
+        return ranked[0] if ranked else None
+    return next(
+        (r for r in ranked if same_assignment(r.evaluation_version, r.status, version)), None
+    )
+
+
+def before_lock(
+    *,
+    existing: bool,
+    agent_state: str,
+    inactive: bool,
+    percentage: float | None,
+    threshold: float,
+) -> tuple[str, str] | None:
+    """The answers that need no lock on the agent, in order: the evaluation already has its
+    coaching (duplicate), the agent is inactive or deleted (agent_inactive), the percentage
+    meets the threshold (skipped); None to go on."""
+    if existing:
+        return "duplicate", "evaluation_already_assigned"
+    if inactive:
+        return "agent_inactive", f"agent_{agent_state}"
+    if percentage is not None and not below_threshold(percentage, threshold):
+        return "skipped", "meets_threshold"
+    return None
+
+
+def refusal(
+    rows: Sequence[H],
+    *,
+    evaluation_id: str,
+    version: int,
+    key: str,
+    weekly_cap: int,
+    max_open: int,
+    now: datetime,
+) -> tuple[str, str, H | None] | None:
+    """Why the agent (their non-cancelled assignments that are open or inside the cap window)
+    cannot get this one now: (decision, reason, the assignment that answers instead), or None.
+
+    In order: the same evaluation (version), an open one for the section, the rolling 7-day
+    cap, the open limit.
+    """
+    for row in rows:
+        if row.evaluation_id == evaluation_id and same_assignment(
+            row.evaluation_version, row.status, version
+        ):
+            return "duplicate", "evaluation_already_assigned", row
+    for row in rows:
+        if row.status == "open" and row.section_key == key:
+            return "duplicate", "open_assignment_exists", row
+    window = window_start(now)
+    if cap_reached([r.created_at for r in rows if r.created_at > window], now, weekly_cap):
+        return "rate_limited", "weekly_cap_reached", None
+    if open_limit_reached(sum(1 for r in rows if r.status == "open"), max_open):
+        return "rate_limited", "open_limit_reached", None
+    return None

@@ -57,13 +57,8 @@ def _by_evaluation(
     See ``rules.same_assignment``: version 0 (unknown) matches any live version.
     """
     query = select(CoachingAssignment).where(CoachingAssignment.evaluation_id == evaluation_id)
-    query = query.order_by(CoachingAssignment.evaluation_version.desc())
     rows = session.scalars(query.execution_options(populate_existing=True)).all()
-    if version is None:
-        return rows[0] if rows else None
-    return next(
-        (r for r in rows if rules.same_assignment(r.evaluation_version, r.status, version)), None
-    )
+    return rules.answering(rows, version)
 
 
 def _open_for(session: Session, agent_id: str, key: str) -> CoachingAssignment | None:
@@ -117,21 +112,19 @@ def _refusal(
     now: datetime,
 ) -> AssignResult | None:
     """Why this agent cannot get this assignment now (duplicate, cap, open limit), or None."""
-    for row in rows:
-        if row.evaluation_id == req.evaluation_id and rules.same_assignment(
-            row.evaluation_version, row.status, req.evaluation_version
-        ):
-            return _answer(row, "duplicate", "evaluation_already_assigned")
-    for row in rows:
-        if row.status == OPEN and row.section_key == key:
-            return _answer(row, "duplicate", "open_assignment_exists")
-    window = rules.window_start(now)
-    recent = [r.created_at for r in rows if r.created_at > window]
-    if rules.cap_reached(recent, now, policy.weekly_cap):
-        return AssignResult("rate_limited", "weekly_cap_reached")
-    if rules.open_limit_reached(sum(1 for r in rows if r.status == OPEN), policy.max_open):
-        return AssignResult("rate_limited", "open_limit_reached")
-    return None
+    found = rules.refusal(
+        rows,
+        evaluation_id=req.evaluation_id,
+        version=req.evaluation_version,
+        key=key,
+        weekly_cap=policy.weekly_cap,
+        max_open=policy.max_open,
+        now=now,
+    )
+    if found is None:
+        return None
+    decision, reason, row = found
+    return _answer(row, decision, reason) if row is not None else AssignResult(decision, reason)
 
 
 def _choose_target(
@@ -234,15 +227,20 @@ def assign_coaching(
                 raise
             return _queue_assign(session, request)
     existing = _by_evaluation(session, request.evaluation_id, request.evaluation_version)
-    if existing is not None:
-        return _answer(existing, "duplicate", "evaluation_already_assigned")
-    if agent.inactive:
-        return _archive(session, settings, genesys, request, agent)
     policy = policies.resolve(session, settings, request.form_id)
-    if request.percentage is not None and not rules.below_threshold(
-        request.percentage, policy.threshold
-    ):
-        return AssignResult("skipped", "meets_threshold")
+    early = rules.before_lock(
+        existing=existing is not None,
+        agent_state=agent.state,
+        inactive=agent.inactive,
+        percentage=request.percentage,
+        threshold=policy.threshold,
+    )
+    if early is not None and existing is not None:
+        return _answer(existing, *early)
+    if early is not None and early[0] == "agent_inactive":
+        return _archive(session, settings, genesys, request, agent)
+    if early is not None:
+        return AssignResult(*early)
     return _assign_locked(session, settings, genesys, request, policy, now)
 
 

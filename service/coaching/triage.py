@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -120,13 +121,14 @@ class TriageResult:
     target: str = ""
 
 
-def _version(evaluation: dict[str, Any]) -> int:
+def evaluation_version(evaluation: dict[str, Any]) -> int:
     """The evaluation's integer ``version`` (0 when absent or not an integer)."""
     value = evaluation.get("version")
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _evaluation_date(evaluation: dict[str, Any]) -> str:
+def evaluation_date(evaluation: dict[str, Any]) -> str:
+    """The evaluation's date as assignments record it: the first of ``DATE_FIELDS`` set."""
     return next((str(evaluation[f]) for f in DATE_FIELDS if evaluation.get(f)), "")
 
 
@@ -176,10 +178,13 @@ def triage_evaluation(
     trigger: str = "triage",
     queue_on_unavailable: bool = True,
     genesys_budget: float | None = None,
+    now: datetime | None = None,
 ) -> TriageResult:
     """Fetch, score and assign one evaluation; ``queued`` when Genesys cannot answer now.
 
     With ``queue_on_unavailable`` off (inside the triage job), raises ``GenesysUnavailable``.
+    ``now`` is the decision's clock (default: the database clock), e.g. for a test that
+    triages history at the time each evaluation was released.
     """
     if status and rules.event_withdrawal(status, ""):
         withdraw_evaluation(session, evaluation_id=evaluation_id, reason=rules.RETRACTED)
@@ -208,7 +213,7 @@ def triage_evaluation(
         return _queued_or_done(session, job_id)
     evaluation.setdefault("id", evaluation_id)
     context = {"trigger": trigger, "conversation_id": conversation_id}
-    return _decide(session, settings, genesys, evaluation, groups, agent, context)
+    return _decide(session, settings, genesys, evaluation, groups, agent, context, now)
 
 
 def _queued_or_done(session: Session, job_id: str) -> TriageResult:
@@ -227,10 +232,11 @@ def _decide(
     groups: list[rules.GroupScore],
     agent: Any,
     context: dict[str, str],
+    now: datetime | None = None,
 ) -> TriageResult:
     evaluation_id = str(evaluation.get("id") or "")
     status = str(evaluation.get("status") or "")
-    version = _version(evaluation)
+    version = evaluation_version(evaluation)
     if rules.event_withdrawal(status, ""):
         withdraw_evaluation(
             session,
@@ -251,13 +257,12 @@ def _decide(
     # The policy is only read for a scorable form (as before: no policy read for 0 points).
     threshold = policies.resolve(session, settings, form_id).threshold if possible > 0 else 0.0
     pct = rules.evaluation_percentage(evaluation, groups)
-    decision = rules.decide_percentage(status, pct, possible, threshold)
-    if decision.reason == "zero_total_points":
+    screened = rules.screen(status, pct, groups, threshold)
+    if screened.reason == "zero_total_points":
         log.warning("form integrity: evaluation %s has 0 total points", evaluation_id)
-    if decision.decision != "coach":
-        return TriageResult("skipped", decision.reason, decision.percentage)
-    weak = rules.weakest(groups)
-    assert weak is not None  # possible > 0 means at least one scored group
+    weak = screened.weakest
+    if weak is None:
+        return TriageResult("skipped", screened.reason, screened.percentage)
     if agent is None:
         return TriageResult("skipped", "no_agent", pct, weak.id, weak.name)
     request = AssignRequest(
@@ -267,13 +272,13 @@ def _decide(
         section_name=weak.name,
         conversation_id=context["conversation_id"],
         percentage=pct,
-        evaluation_date=_evaluation_date(evaluation),
+        evaluation_date=evaluation_date(evaluation),
         form_id=form_id,
         trigger=context["trigger"],
         evaluation_version=version,
     )
     res: AssignResult = assign_coaching(
-        session, settings=settings, genesys=genesys, request=request, agent=agent
+        session, settings=settings, genesys=genesys, request=request, agent=agent, now=now
     )
     return TriageResult(
         res.decision,

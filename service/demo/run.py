@@ -58,22 +58,26 @@ TARGET_WORDS = {
 }
 
 
-def _policy_yaml(fake: FakeGenesys) -> str:
+def policy_yaml(fake: FakeGenesys, **over: object) -> str:
+    """The demo's policy file for the fake org (``over`` replaces ``DEMO_POLICY`` numbers)."""
+    values = {**DEMO_POLICY, **over}
     modules = {m["name"]: m["id"] for m in fake.org.modules.values()}
     worktype = next(iter(fake.org.worktypes))
     lines = [
         "policies:",
         '  - form_id: "*"',
         "    name: Demo policy",
-        f"    threshold: {DEMO_POLICY['threshold']}",
-        f"    weekly_cap: {DEMO_POLICY['weekly_cap']}",
-        f"    due_business_days: {DEMO_POLICY['due_business_days']}",
-        f"    target: {DEMO_POLICY['target']}",
-        f"    default_module_id: {modules[str(DEMO_POLICY['default_module'])]}",
+        f"    threshold: {values['threshold']}",
+        f"    weekly_cap: {values['weekly_cap']}",
+        f"    due_business_days: {values['due_business_days']}",
+        f"    target: {values['target']}",
+        f"    default_module_id: {modules[str(values['default_module'])]}",
         "    target_options:",
         f"      workitem_type_id: {worktype}",
         "    sections:",
     ]
+    if "max_open" in values:
+        lines.insert(5, f"    max_open: {values['max_open']}")
     lines += [f'      "{sec}": {modules[mod]}' for sec, mod in MODULE_FOR_SECTION.items()]
     return "\n".join(lines) + "\n"
 
@@ -156,7 +160,7 @@ def run(
         app = create_app(settings)
         upgrade(get_db(app).engine)
         with get_db(app).session_scope() as session:
-            policies.load_file(session, text=_policy_yaml(fake), replace=True)
+            policies.load_file(session, text=policy_yaml(fake), replace=True)
         server = ServerThread(app).start()
         demo = Demo(fake, app, settings, server.url, echo)
         try:

@@ -33,6 +33,20 @@ EVALUATIONS_PER_AGENT_PER_DAY = 50
 # ---------------------------------------------------------------------- users and forms
 
 
+USER_STATES = {"active", "inactive", "deleted", "any"}
+
+
+@api_bp.get("/users")
+def list_users() -> Response:
+    """Users, paged (``UserEntityListing``); ``state`` active (default), inactive, deleted or
+    any, as ``GET /api/v2/users`` filters them."""
+    wanted = request.args.get("state", "active")
+    if wanted not in USER_STATES:
+        raise FakeError(400, "bad.request", f"state must be one of {sorted(USER_STATES)}")
+    users = [u for u in fake().org.users.values() if wanted in ("any", u["state"])]
+    return jsonify(page(sorted(users, key=lambda u: u["id"])))
+
+
 @api_bp.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
     """A user; deleted users only with ``state=deleted`` (the API's default state is active)."""

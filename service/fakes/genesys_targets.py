@@ -40,6 +40,15 @@ def _active_user(user_id: str, field: str) -> Json:
 # ---------------------------------------------------------------------- learning
 
 
+@targets_bp.get("/learning/modules/<module_id>")
+def get_learning_module(module_id: str) -> Response:
+    """A learning module (``LearningModule``)."""
+    module = fake().org.modules.get(module_id)
+    if module is None:
+        raise not_found("learning module")
+    return jsonify(module)
+
+
 @targets_bp.post("/learning/assignments")
 def create_learning_assignment() -> Response:
     """Assign a learning module to an active user."""

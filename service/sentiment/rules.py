@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -78,6 +79,41 @@ def classify(
 def is_kudos(customer: float | None, t: Thresholds) -> bool:
     """True when the customer's sentiment is strictly above ``kudos_above``."""
     return customer is not None and customer > t.kudos_above
+
+
+def first_decision(status: str, customer: float | None, t: Thresholds) -> tuple[str, str]:
+    """The decision before any pattern is looked for, in order: unknown (skipped), kudos,
+    neutral (none); ``("pattern", "")`` when the interaction qualifies and its run decides."""
+    if status == UNKNOWN:
+        return "skipped", "unknown_sentiment"
+    if is_kudos(customer, t):
+        return "kudos", "highly_positive_customer"
+    if status == NEUTRAL:
+        return "none", "not_qualifying"
+    return "pattern", ""
+
+
+def watch_reason(consecutive: int, t: Thresholds) -> str:
+    """Why a qualifying interaction is only watched: its run so far of the run length."""
+    return f"run_{consecutive}_of_{t.run_length}"
+
+
+def leaver(state: str, *, inactive: bool) -> tuple[str, str] | None:
+    """No sentiment coaching (nor archive task) for an inactive or deleted agent."""
+    return ("skipped", f"agent_{state}") if inactive else None
+
+
+def coach_outcome(assign_decision: str, assign_reason: str) -> tuple[str, str]:
+    """The sentiment decision for what coaching's ``assign_coaching`` answered a pattern:
+    coach (assigned, or an open sentiment assignment already covers it), capped, queued or
+    skipped."""
+    if assign_decision == "rate_limited":
+        return "capped", assign_reason
+    if assign_decision == "queued":
+        return "queued", assign_reason
+    if assign_decision not in ("assigned", "duplicate"):
+        return "skipped", assign_reason
+    return "coach", "pattern_of_negative_sentiment"
 
 
 def needs_agent_score(customer: float | None, t: Thresholds, agent_side: bool) -> bool:
@@ -239,6 +275,18 @@ def _order_key(item: Item) -> tuple[datetime, str]:
 def pattern_key(agent_id: str, keys: Sequence[str]) -> str:
     """The idempotency key of a pattern: the agent and its interactions, order-free."""
     return "sentiment:" + agent_id + ":" + ",".join(sorted(keys))
+
+
+PATTERN_NAMESPACE = uuid.UUID("5b1f6a4e-3f0e-4c5e-9a57-2d8b7c1e9f10")
+SECTION_ID = "sentiment"
+
+
+def pattern_assignment(agent_id: str, block: Sequence[Item]) -> tuple[str, str]:
+    """(evaluation id, section name) of the coaching a pattern asks for: the id is stable per
+    agent and interactions (a repeated pattern is the same assignment), the name dates it."""
+    key = pattern_key(agent_id, [i.key for i in block])
+    evaluation_id = f"sentiment:{uuid.uuid5(PATTERN_NAMESPACE, key)}"
+    return evaluation_id, f"Sentiment pattern ending {block[-1].ended_at:%Y-%m-%d %H:%M}"
 
 
 def describe(entries: Sequence[tuple[datetime, float | None, float | None]]) -> str:

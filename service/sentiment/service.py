@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.coaching import rules as coaching_rules
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 TRIGGER = "sentiment"
 CAP_WINDOW = timedelta(days=7)
-_NS = uuid.UUID("5b1f6a4e-3f0e-4c5e-9a57-2d8b7c1e9f10")
+_NS = rules.PATTERN_NAMESPACE
 
 
 def _out(decision: str, reason: str, consecutive: int = 0) -> EvaluateSentimentOut:
@@ -203,17 +203,16 @@ def _judge(
     budget: float | None,
 ) -> tuple[str, str]:
     t = policy.thresholds
-    if row.status == rules.UNKNOWN:
-        return "skipped", "unknown_sentiment"
-    if rules.is_kudos(row.customer_score, t):
+    decision, reason = rules.first_decision(row.status, row.customer_score, t)
+    if decision == "kudos":
         return _kudos(session, settings, row)
-    if row.status == rules.NEUTRAL:
-        return "none", "not_qualifying"
+    if decision != "pattern":
+        return decision, reason
     items = _items(session, row.agent_id, row.ended_at, t.window)
     row.consecutive = rules.consecutive(items, row.conversation_id, t)
     block = rules.pattern_for(items, row.conversation_id, t)
     if not block:
-        return "watch", f"run_{row.consecutive}_of_{t.run_length}"
+        return "watch", rules.watch_reason(row.consecutive, t)
     if _sentiment_cap_reached(session, row.agent_id, now, policy.weekly_cap):
         return "capped", "sentiment_weekly_cap_reached"
     return _coach(session, settings, genesys, row, policy, block, now, budget)
@@ -222,18 +221,16 @@ def _judge(
 def _sentiment_cap_reached(session: Session, agent_id: str, now: datetime, cap: int) -> bool:
     """Automated sentiment sessions of the agent in the rolling 7 days (read under the lock)."""
     if cap <= 0:
-        return False  # no cap: no count to read
-    count = session.scalar(
-        select(func.count())
-        .select_from(CoachingAssignment)
-        .where(
+        return False  # no cap: no rows to read
+    created = session.scalars(
+        select(CoachingAssignment.created_at).where(
             CoachingAssignment.agent_id == agent_id,
             CoachingAssignment.trigger == TRIGGER,
             CoachingAssignment.status != "cancelled",
             CoachingAssignment.created_at > coaching_rules.window_start(now, CAP_WINDOW),
         )
     )
-    return coaching_rules.limit_reached(int(count or 0), cap)
+    return coaching_rules.cap_reached(list(created), now, cap)
 
 
 def _facilitator(agent: AgentStatus, agent_id: str, pool: tuple[str, ...]) -> str:
@@ -255,19 +252,19 @@ def _coach(
     now: datetime,
     budget: float | None,
 ) -> tuple[str, str]:
-    keys = [i.key for i in block]
-    key = rules.pattern_key(row.agent_id, keys)
     try:
         agent = within(budget, lambda: agent_status(genesys, row.agent_id))
     except GenesysUnavailable:
         agent = AgentStatus("unknown")  # the delivery job looks the manager up again
-    if agent.inactive:
-        return "skipped", f"agent_{agent.state}"  # no coaching (nor archive task) for leavers
+    leaver = rules.leaver(agent.state, inactive=agent.inactive)
+    if leaver is not None:
+        return leaver
+    evaluation_id, section_name = rules.pattern_assignment(row.agent_id, block)
     request = coaching.AssignRequest(
         agent_id=row.agent_id,
-        evaluation_id=f"sentiment:{uuid.uuid5(_NS, key)}",
-        section_id="sentiment",
-        section_name=f"Sentiment pattern ending {block[-1].ended_at:%Y-%m-%d %H:%M}",
+        evaluation_id=evaluation_id,
+        section_id=rules.SECTION_ID,
+        section_name=section_name,
         conversation_id=row.conversation_id,
         evaluation_date=row.ended_at.date().isoformat(),
         trigger=TRIGGER,
@@ -276,12 +273,11 @@ def _coach(
     res = coaching.assign_coaching(
         session, settings=settings, genesys=genesys, request=request, agent=agent, now=now
     )
-    if res.decision == "rate_limited":
-        return "capped", res.reason
-    if res.decision not in ("assigned", "duplicate"):
-        return ("skipped" if res.decision != "queued" else "queued"), res.reason
+    outcome = rules.coach_outcome(res.decision, res.reason)
+    if outcome[0] != "coach":
+        return outcome
     _plan_session(session, row, policy, block, res.assignment_id, agent)
-    return "coach", "pattern_of_negative_sentiment"
+    return outcome
 
 
 def _plan_session(

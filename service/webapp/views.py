@@ -280,5 +280,6 @@ from service.webapp import (  # noqa: E402,F401
     console_pages,
     insights_pages,
     policy_pages,
+    replay_page,
     review_pages,
 )

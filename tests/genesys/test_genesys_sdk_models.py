@@ -102,6 +102,28 @@ def test_users(org: Any, gclient: GenesysClient) -> None:
             assert model.manager.id == user["manager"]["id"]
 
 
+def test_user_listing_pages(org: Any, gclient: GenesysClient) -> None:
+    seen = []
+    for number in (1, 2):
+        listing = gclient.request(
+            "GET", "/api/v2/users", params={"state": "any", "pageSize": 10, "pageNumber": number}
+        )
+        model = check(listing, "UserEntityListing")
+        assert model.total == len(org.users) and model.page_count == 2
+        seen += [u.id for u in model.entities]
+    assert sorted(seen) == sorted(org.users)
+    active = gclient.request("GET", "/api/v2/users", params={"pageSize": 100})
+    check(active, "UserEntityListing")
+    assert {u["state"] for u in active["entities"]} == {"active"}
+
+
+def test_learning_modules(org: Any, gclient: GenesysClient) -> None:
+    for module_id, module in org.modules.items():
+        found = gclient.request("GET", f"/api/v2/learning/modules/{module_id}")
+        model = check(found, "LearningModule")
+        assert (model.id, model.name) == (module_id, module["name"])
+
+
 def test_published_forms(org: Any, gclient: GenesysClient) -> None:
     for form_id in org.forms:
         model = check(gclient.get_published_form(form_id), "EvaluationFormResponse")
