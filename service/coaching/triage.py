@@ -253,7 +253,7 @@ def _decide(
     possible = rules.overall_percentage(groups)[1]
     form_id = form_id_of(evaluation)
     # For the insights pages (coaching effectiveness, AI-human agreement): a job, by kind name.
-    snapshot.queue_snapshot(session, evaluation, groups, form_id, _evaluation_date(evaluation))
+    snapshot.queue_snapshot(session, evaluation, groups, form_id, evaluation_date(evaluation))
     # The policy is only read for a scorable form (as before: no policy read for 0 points).
     threshold = policies.resolve(session, settings, form_id).threshold if possible > 0 else 0.0
     pct = rules.evaluation_percentage(evaluation, groups)
