@@ -29,6 +29,9 @@ PG_URL = os.environ.get("QM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@1
 CLIENT_ID = "genesys-integration"
 CLIENT_SECRET = "s3cret-for-tests-only"
 
+# The fake Genesys fixtures (fake_server, fake) and helpers, shared by every folder.
+pytest_plugins = ("tests.fixtures_genesys",)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: skip on PostgreSQL")

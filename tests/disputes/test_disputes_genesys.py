@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from service.coaching import rules as coaching_rules
@@ -16,11 +15,11 @@ from service.coaching.models import CoachingAssignment
 from service.db import get_db, utcnow
 from service.disputes import sync
 from service.disputes.models import DisputeRound, Review
-from service.fakes.genesys import FakeGenesys
 from service.fakes.genesys_scoring import score
 from service.fakes.server import serving
 from service.jobs import service as jobs
 from service.jobs.models import Job
+from tests.fixtures_genesys import point_at_fake
 
 from .helpers import bearer
 
@@ -28,31 +27,10 @@ BASE = "/api/v1/reviews"
 EVAL_PATH = "/api/v2/quality/conversations/*/evaluations/*"
 
 
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
-
-
 @pytest.fixture
 def settings(settings, fake):
     """The shared test settings, pointed at the fake with tiny client backoffs."""
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_timeout_seconds = 2.0
-    settings.genesys_max_retries = 3
-    settings.genesys_requests_per_minute = 100_000
-    return settings
+    return point_at_fake(settings, fake)
 
 
 def choose(fake, below: float = 101.0):
