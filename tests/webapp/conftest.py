@@ -11,6 +11,7 @@ import pytest
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
 from tests.fixtures_genesys import point_at_fake
+from tests.webapp import screens
 
 
 @pytest.fixture
@@ -75,3 +76,9 @@ def add_assignment(app, agent_id: str, **over: Any) -> CoachingAssignment:
         db.add(row)
     return row
 
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the browser tests' screenshots went (``tests/webapp/screens.py``)."""
+    if screens.TAKEN:
+        folder = screens.screenshot_dir()
+        terminalreporter.write_line(f"{len(screens.TAKEN)} screenshot(s) in {folder}")
