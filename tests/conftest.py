@@ -25,6 +25,9 @@ from service.db import Base, get_db
 from service.migrate import upgrade
 from service.settings import Settings
 
+pytest.register_assert_rewrite("tests.fixtures_genesys")  # imported here before pytest_plugins
+from tests.fixtures_genesys import close_app  # noqa: E402
+
 PG_URL = os.environ.get("QM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENT_ID = "genesys-integration"
 CLIENT_SECRET = "s3cret-for-tests-only"
@@ -140,7 +143,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
-    get_db(application).dispose()
+    close_app(application)
 
 
 @pytest.fixture

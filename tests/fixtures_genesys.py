@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from pydantic import SecretStr
 
+from service.db import get_db
 from service.fakes.genesys import FakeGenesys
 from service.genesys.client import GenesysClient
 from service.settings import Settings
@@ -46,6 +48,15 @@ def point_at_fake(settings: Settings, fake: FakeGenesys, **overrides: Any) -> Se
         secret = Settings.model_fields[name].annotation is SecretStr and isinstance(value, str)
         setattr(settings, name, SecretStr(value) if secret else value)
     return settings
+
+
+def close_app(app: Flask) -> None:
+    """Stop what a test app started: its Genesys client (whose shared budget runs a thread
+    that would outlive the test database) and its database pool."""
+    genesys = app.extensions.get("genesys")
+    if hasattr(genesys, "close"):
+        genesys.close()
+    get_db(app).dispose()
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from tests.calibration.helpers import (
     session_body,
     set_deadline,
 )
-from tests.fixtures_genesys import client_settings
+from tests.fixtures_genesys import client_settings, close_app
 from tests.scoring import conftest as scoring_fixtures
 from tests.scoring.conftest import FakeLlm
 
@@ -55,14 +55,14 @@ def _app(settings, fake: FakeGenesys, llm: FakeLlm | None):
 def ai_app(settings, fake, fake_llm):
     app = _app(settings, fake, fake_llm)
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 @pytest.fixture
 def plain_app(settings, fake):
     app = _app(settings, fake, None)
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 def _conversations(fake: FakeGenesys) -> list[str]:

@@ -10,7 +10,7 @@ from service.db import get_db
 from service.fakes.genesys import FakeGenesys
 from service.jobs import service as jobs
 from service.scoring.models import ScoringCall, ScoringRequest
-from tests.fixtures_genesys import point_at_fake
+from tests.fixtures_genesys import close_app, point_at_fake
 
 
 def _care_form(fake: FakeGenesys) -> dict:
@@ -35,7 +35,7 @@ def e2e_app(settings, fake, fake_llm):
     assert app.extensions["genesys"] is not None  # the real HTTP client
     app.extensions["llm"] = fake_llm.chat()
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 def _conversation(fake: FakeGenesys, media: str) -> dict:
