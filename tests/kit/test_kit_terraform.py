@@ -10,25 +10,9 @@ import hcl2
 import pytest
 
 from service.kit import terraform, tf_files
-from tests.kit.kit_helpers import ROOT, SLUGS
+from tests.kit.kit_helpers import ROOT, SLUGS, edit_tf
 
 TF_FILES = sorted((ROOT / "terraform").rglob("*.tf"))
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    """A copy of the kit's folders, safe to break."""
-    for folder in ("terraform", "architect", "data_actions"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-def _edit(root: Path, name: str, old: str, new: str) -> terraform.Config:
-    path = root / "terraform" / name
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-    return terraform.load(root)
 
 
 @pytest.mark.parametrize("path", TF_FILES, ids=lambda p: str(p.relative_to(ROOT / "terraform")))
@@ -73,7 +57,7 @@ def test_terraform_fmt_is_clean() -> None:
 
 
 def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
-    config = _edit(checkout, "flows.tf", "for_each = local.flows", "for_each = = local.flows")
+    config = edit_tf(checkout, "flows.tf", "for_each = local.flows", "for_each = = local.flows")
     assert config.errors and "flows.tf" in config.errors[0]
 
 
@@ -193,13 +177,13 @@ def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
 def test_a_broken_configuration_is_caught(
     checkout: Path, name: str, old: str, new: str, check: str, expected: str
 ) -> None:
-    config = _edit(checkout, name, old, new)
+    config = edit_tf(checkout, name, old, new)
     problems = getattr(terraform, check)(config)
     assert any(expected in p for p in problems), problems
 
 
 def test_a_flow_without_depends_on_is_caught(checkout: Path) -> None:
-    config = _edit(
+    config = edit_tf(
         checkout, "flows.tf", "depends_on = [genesyscloud_integration_action.action]", ""
     )
     assert any("depends_on" in p for p in terraform.check_flows_wired(config, checkout))
@@ -248,7 +232,7 @@ def test_trigger_targets_are_read_from_the_variable() -> None:
 
 
 def test_a_trigger_target_that_is_not_deployed_is_caught(checkout: Path) -> None:
-    config = _edit(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
+    config = edit_tf(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
                    '"coach-step-by-step", "nightly"], var.trigger_workflow')  # fmt: skip
     assert terraform.check_trigger_targets(config) == [
         "trigger target 'nightly' is not in local.flows"
@@ -280,7 +264,7 @@ def test_a_second_trigger_on_another_topic_is_accepted(checkout: Path) -> None:
 def test_a_variable_is_validated_by_the_module_input_it_is_passed_to(checkout: Path) -> None:
     config = terraform.load(checkout)
     assert "sentiment_trigger_delay_seconds" in terraform.validated_by_modules(config)
-    config = _edit(
+    config = edit_tf(
         checkout,
         "modules/acw_trigger/variables.tf",
         "  validation {\n    condition     = var.delay_seconds >= 60 && var.delay_seconds <= 900\n"
