@@ -79,6 +79,6 @@ def add_assignment(app, agent_id: str, **over: Any) -> CoachingAssignment:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say where the browser tests' screenshots went (``tests/webapp/screens.py``)."""
-    if screens.TAKEN:
-        folder = screens.screenshot_dir()
-        terminalreporter.write_line(f"{len(screens.TAKEN)} screenshot(s) in {folder}")
+    for folder in sorted({path.parent for path in screens.TAKEN}):
+        count = sum(path.parent == folder for path in screens.TAKEN)
+        terminalreporter.write_line(f"{count} screenshot(s) in {folder}")
