@@ -13,6 +13,7 @@ from service.db import get_db
 from service.jobs import service as jobs
 from service.jobs.models import Job
 from tests.fixtures_genesys import point_at_fake
+from tests.jobs_helpers import settle
 
 pytestmark = pytest.mark.sqlite_only  # the worker path is the same on both; races are tested apart
 
@@ -55,21 +56,6 @@ def expected(fake):
         weak = rules.weakest(groups)
         out["assign_keys"].add((agent["id"], rules.section_key(weak.id, weak.name)))
     return out
-
-
-def settle(app, settings, timeout=90.0):
-    """Run jobs until none is queued or running (retries wait out their Retry-After)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs.drain(app, settings)
-        with get_db(app).session_scope() as s:
-            counts = jobs.counts(s)
-        if not counts.get("queued") and not counts.get("running"):
-            with get_db(app).session_scope() as s:
-                errors = [j.last_error for j in jobs.list_jobs(s, state="dead")]
-            return {**counts, "errors": errors}
-        time.sleep(0.2)
-    raise AssertionError(f"jobs did not settle: {counts}")
 
 
 def post_all_events(client, auth, fake):

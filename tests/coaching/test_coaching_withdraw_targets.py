@@ -15,8 +15,7 @@ from service.coaching.models import CoachingAssignment
 from service.db import get_db
 from service.fakes.server import serving
 from tests.fixtures_genesys import point_at_fake
-
-from .test_coaching_e2e import settle
+from tests.jobs_helpers import settle
 
 pytestmark = pytest.mark.sqlite_only  # the job path is the same on both backends
 
