@@ -29,38 +29,22 @@ variable "scoring_trigger_enabled" {
 }
 
 variable "scoring_trigger_delay_seconds" {
-  description = "Seconds Genesys holds the after-call-work event before starting the workflow, so the transcript is complete (diarization keeps appending for up to 90 s after disconnect)."
+  description = "Seconds Genesys holds the after-call-work event before starting the workflow, so the transcript is complete (diarization keeps appending for up to 90 s after disconnect): 60 to 900 (validated in modules/acw_trigger)."
   type        = number
   default     = 120
-
-  validation {
-    condition     = var.scoring_trigger_delay_seconds >= 60 && var.scoring_trigger_delay_seconds <= 900
-    error_message = "scoring_trigger_delay_seconds must be between 60 and 900 (the trigger's delay_by_seconds range)."
-  }
 }
 
-# An agent finished after-call work on a queue interaction: queue it for automated scoring.
-# Internal calls have no queue, so the queueId match leaves them out.
-resource "genesyscloud_processautomation_trigger" "interaction_finished" {
-  count      = var.scoring_trigger_enabled ? 1 : 0
-  name       = "${var.name_prefix} interaction finished (automated QA)"
-  topic_name = "v2.detail.events.conversation.{id}.acw"
-  enabled    = true
+# An agent finished after-call work on a queue interaction: start score-transcript (modules/acw_trigger).
+module "scoring_trigger" {
+  source        = "./modules/acw_trigger"
+  name          = "${var.name_prefix} interaction finished (automated QA)"
+  flow_id       = genesyscloud_flow.workflow["score-transcript"].id
+  enabled       = var.scoring_trigger_enabled
+  delay_seconds = var.scoring_trigger_delay_seconds
+}
 
-  target {
-    id   = genesyscloud_flow.workflow["score-transcript"].id
-    type = "Workflow"
-    workflow_target_settings {
-      data_format = "Json"
-    }
-  }
-
-  match_criteria = jsonencode([
-    {
-      jsonPath = "queueId"
-      operator = "Exists"
-    }
-  ])
-
-  delay_by_seconds = var.scoring_trigger_delay_seconds
+# The trigger was a root resource before the module; moving it keeps the existing trigger.
+moved {
+  from = genesyscloud_processautomation_trigger.interaction_finished
+  to   = module.scoring_trigger.genesyscloud_processautomation_trigger.this
 }

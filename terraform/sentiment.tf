@@ -29,37 +29,22 @@ variable "sentiment_trigger_enabled" {
 }
 
 variable "sentiment_trigger_delay_seconds" {
-  description = "Seconds Genesys holds the after-call-work event before starting the workflow, so speech analytics has scored the interaction."
+  description = "Seconds Genesys holds the after-call-work event before starting the workflow, so speech analytics has scored the interaction: 60 to 900 (validated in modules/acw_trigger)."
   type        = number
   default     = 300
-
-  validation {
-    condition     = var.sentiment_trigger_delay_seconds >= 60 && var.sentiment_trigger_delay_seconds <= 900
-    error_message = "sentiment_trigger_delay_seconds must be between 60 and 900 (the trigger's delay_by_seconds range)."
-  }
 }
 
-# An agent finished after-call work on a queue interaction: judge its sentiment.
-resource "genesyscloud_processautomation_trigger" "sentiment_interaction_finished" {
-  count      = var.sentiment_trigger_enabled ? 1 : 0
-  name       = "${var.name_prefix} interaction finished (sentiment)"
-  topic_name = "v2.detail.events.conversation.{id}.acw"
-  enabled    = true
+# An agent finished after-call work on a queue interaction: start evaluate-sentiment (modules/acw_trigger).
+module "sentiment_trigger" {
+  source        = "./modules/acw_trigger"
+  name          = "${var.name_prefix} interaction finished (sentiment)"
+  flow_id       = genesyscloud_flow.workflow["evaluate-sentiment"].id
+  enabled       = var.sentiment_trigger_enabled
+  delay_seconds = var.sentiment_trigger_delay_seconds
+}
 
-  target {
-    id   = genesyscloud_flow.workflow["evaluate-sentiment"].id
-    type = "Workflow"
-    workflow_target_settings {
-      data_format = "Json"
-    }
-  }
-
-  match_criteria = jsonencode([
-    {
-      jsonPath = "queueId"
-      operator = "Exists"
-    }
-  ])
-
-  delay_by_seconds = var.sentiment_trigger_delay_seconds
+# The trigger was a root resource before the module; moving it keeps the existing trigger.
+moved {
+  from = genesyscloud_processautomation_trigger.sentiment_interaction_finished
+  to   = module.sentiment_trigger.genesyscloud_processautomation_trigger.this
 }

@@ -2,7 +2,8 @@
 
 Backends: SQLite always; PostgreSQL when ``QM_TEST_POSTGRES_URL`` (default: the local server)
 answers. With ``QM_REQUIRE_POSTGRES=1`` (CI) an unreachable PostgreSQL fails instead of skipping.
-Tests that need a database take the ``app`` fixture; tests marked ``sqlite_only`` skip PostgreSQL.
+Tests that need a database take the ``app`` fixture; tests marked ``sqlite_only`` skip PostgreSQL,
+``postgresql_only`` SQLite.
 """
 
 from __future__ import annotations
@@ -25,22 +26,38 @@ from service.db import Base, get_db
 from service.migrate import upgrade
 from service.settings import Settings
 
+pytest.register_assert_rewrite("tests.fixtures_genesys")  # imported here before pytest_plugins
+from tests.fixtures_genesys import close_app  # noqa: E402
+
 PG_URL = os.environ.get("QM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CLIENT_ID = "genesys-integration"
 CLIENT_SECRET = "s3cret-for-tests-only"
 
+# The fake Genesys fixtures (fake_server, fake) and helpers, shared by every folder.
+pytest_plugins = ("tests.fixtures_genesys",)
+
+
+# Marker -> the backend whose variant of the test it deselects.
+BACKEND_ONLY = {"sqlite_only": "postgresql", "postgresql_only": "sqlite"}
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: skip on PostgreSQL")
+    config.addinivalue_line("markers", "postgresql_only: deselect on SQLite")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the PostgreSQL variant of tests marked ``sqlite_only`` (not a skip)."""
+    """Deselect the variant a ``sqlite_only`` or ``postgresql_only`` marker rules out (not a
+    skip)."""
     keep, drop = [], []
     for item in items:
         params = getattr(item, "callspec", None)
-        on_pg = params is not None and params.params.get("backend") == "postgresql"
-        (drop if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+        backend = params.params.get("backend") if params is not None else None
+        ruled_out = any(
+            backend == other and item.get_closest_marker(marker)
+            for marker, other in BACKEND_ONLY.items()
+        )
+        (drop if ruled_out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -137,7 +154,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
-    get_db(application).dispose()
+    close_app(application)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from service.calibration import notes, reveal, rules, service
 from service.calibration.models import CalibrationScore, CalibrationSession
 from service.calibration.schemas import PeriodQuery
 from service.reliability import trends
-from service.reliability.ratings import KIND_AI, KIND_HUMAN, Rating
+from service.reliability.ratings import KIND_AI, KIND_HUMAN, Rating, by_interaction
 from service.settings import Settings
 
 MAX_SESSIONS = 5000
@@ -193,10 +193,7 @@ def ai_items(found: list[Revealed]) -> dict[str, list[trends.AiItem]]:
     """Per AI panelist, its answers next to the expert's and the human majority's."""
     out: dict[str, list[trends.AiItem]] = defaultdict(list)
     for r in found:
-        by_unit: dict[str, list[Rating]] = defaultdict(list)
-        for x in r.ratings:
-            by_unit[x.interaction_id].append(x)
-        for unit, ratings in by_unit.items():
+        for unit, ratings in by_interaction(r.ratings).items():
             expert = next((x for x in ratings if x.evaluator_id == r.sess.expert_id), None)
             humans = [x for x in ratings if x.kind == KIND_HUMAN]
             for ai in (x for x in ratings if x.kind == KIND_AI):

@@ -12,6 +12,7 @@ from service.coaching.schemas import AssignmentOut, AssignmentQuery, PolicyOut
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, NotFound
 from service.jobs.models import Job
+from service.paging import newest_first, where_given
 from service.webhooks import payloads
 from service.webhooks.service import emit
 
@@ -20,7 +21,7 @@ def list_assignments(
     session: Session, *, query: AssignmentQuery, principal: Principal
 ) -> list[CoachingAssignment]:
     """Assignments matching the filters, newest first; agents only get their own."""
-    stmt = select(CoachingAssignment).order_by(CoachingAssignment.created_at.desc())
+    stmt = select(CoachingAssignment)
     agent_id = query.agentId
     if not principal.is_staff:
         agent_id = principal.user_id or "\0"  # an agent token without a user id sees nothing
@@ -35,13 +36,11 @@ def list_assignments(
         # "failed" is not stored: it is a pending delivery whose job went to the dead letters.
         filters[CoachingAssignment.delivery_state] = "pending"
         stmt = stmt.join(Job, Job.idempotency_key == _job_key_sql()).where(Job.state == "dead")
-    for column, value in filters.items():
-        if value:
-            stmt = stmt.where(column == value)
+    stmt = where_given(stmt, filters)
     if query.flagged is not None:
         flagged = CoachingAssignment.review_flag != ""
         stmt = stmt.where(flagged if query.flagged else ~flagged)
-    return list(session.scalars(stmt.limit(query.limit)))
+    return list(newest_first(session, stmt, by=CoachingAssignment.created_at, limit=query.limit))
 
 
 def _job_key_sql() -> ColumnElement[str]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.api import DateText, Input, Output, PlausibleDate
+from service.paging import PageLimit
 
 Id = str  # Genesys ids are UUIDs, but other QM systems send their own; length-bounded below.
 ID_FIELD = Field(min_length=1, max_length=128)
@@ -235,7 +236,7 @@ class AssignmentQuery(Input):
     flagged: bool | None = Field(
         default=None, description="true: only those flagged for the supervisor; false: none of them"
     )
-    limit: int = Field(default=100, ge=1, le=1000)
+    limit: PageLimit = 100
 
 
 class AssignmentStatusIn(Input):

@@ -127,8 +127,10 @@ class GenesysClient:
         return self._stats.snapshot()
 
     def close(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections and stop the shared budget's background leak thread."""
         self.session.close()
+        if isinstance(self.budget, SharedBudget):
+            self.budget.close()
 
     def check_token(self) -> None:
         """Obtain (or reuse) an access token; raises ``GenesysError``/``GenesysUnavailable``."""

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from service.api import Input, Output
 from service.jobs.models import Job
+from service.paging import PageLimit
 
 
 class JobOut(Output):
@@ -50,7 +51,7 @@ class JobList(Output):
 class JobQuery(Input):
     state: Literal["queued", "running", "done", "dead"] | None = None
     kind: str | None = Field(default=None, max_length=100)
-    limit: int = Field(default=100, ge=1, le=1000)
+    limit: PageLimit = 100
 
 
 class PurgeIn(Input):

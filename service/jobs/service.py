@@ -18,6 +18,7 @@ from service.errors import Conflict, NotFound
 from service.jobs import rules
 from service.jobs.models import Job
 from service.jobs.registry import HANDLERS, JobContext, PermanentFailure, RetryLater
+from service.paging import newest_first, where_given
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -191,12 +192,8 @@ def list_jobs(
     session: Session, *, state: str | None = None, kind: str | None = None, limit: int = 100
 ) -> list[Job]:
     """Jobs, newest first, optionally filtered."""
-    query = select(Job).order_by(Job.created_at.desc()).limit(limit)
-    if state:
-        query = query.where(Job.state == state)
-    if kind:
-        query = query.where(Job.kind == kind)
-    return list(session.scalars(query))
+    query = where_given(select(Job), {Job.state: state, Job.kind: kind})
+    return list(newest_first(session, query, by=Job.created_at, limit=limit))
 
 
 def get(session: Session, *, job_id: str) -> Job:

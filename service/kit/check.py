@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.kit import terraform
+from service.kit import terraform, tf_files
 from service.kit.actions import Action, lint, lint_custom_auth, load_actions, load_custom_auth
 from service.kit.contracts import check_contract, registry
 from service.kit.emulator import Credential, Emulator
@@ -225,11 +225,11 @@ def check_terraform(root: Path, actions: list[Action], config: terraform.Config)
         ),
         (
             "terraform: no state, local tfvars, secret or debug flag committed",
-            lambda: terraform.check_committed_files(root),
+            lambda: tf_files.check_committed_files(root),
         ),
     ]
     results = [_result(name, fn()) for name, fn in checks]
-    ok, output = terraform.check_fmt(root)
+    ok, output = tf_files.check_fmt(root)
     if ok is None:
         results.append(Result("terraform fmt -check", SKIP, [output]))
     else:

@@ -3,14 +3,13 @@
 The Genesys provider cannot be downloaded here, so ``terraform validate`` cannot run; these
 checks cover what it would catch for this configuration (dangling references, unused
 variables) and what it would not (every action file deployed, every flow file present,
-Velocity left un-interpolated, no secrets or state committed).
+Velocity left un-interpolated). Local modules under ``terraform/modules/`` are checked
+like the root; ``service.kit.tf_files`` checks what is committed.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +25,24 @@ _REF = re.compile(r"\b(var|local)\.([A-Za-z_][\w-]*)")
 _RESOURCE_REF = re.compile(r"\b(genesyscloud_[a-z_]+)\.([A-Za-z_][\w-]*)")
 _ACTION_KEY = re.compile(r'genesyscloud_integration_action\.action\["([^"]+)"\]')
 _COMMENT = re.compile(r"(?m)(#|//).*$")
+# `moved` blocks name addresses that no longer exist, on purpose: not references.
+_MOVED = re.compile(r"(?ms)^moved\s*\{.*?^\}")
+_WHOLE_VAR = re.compile(r"\$\{var\.([A-Za-z_][\w-]*)\}")
+MODULES = "modules"
+# Module block arguments that are Terraform's own, not the module's input variables.
+MODULE_META = {"source", "version", "count", "for_each", "providers", "depends_on", "__is_block__"}
 SECRET_NAMES = re.compile(r"(?i)secret|password|token")
 
 
 @dataclass
 class Config:
-    """The parsed Terraform configuration of a checkout."""
+    """The parsed Terraform configuration of a checkout (or of one local module)."""
 
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # terraform/modules/<folder>/ -> that module's configuration (the root's only).
+    modules: dict[str, Config] = field(default_factory=dict)
 
     def blocks(self, kind: str) -> list[dict[str, Any]]:
         return [b for doc in self.files.values() for b in doc.get(kind, [])]
@@ -54,9 +61,25 @@ class Config:
                     found[f"{unquote(kind)}.{unquote(name)}"] = body
         return found
 
+    def module_calls(self) -> dict[str, dict[str, Any]]:
+        return {unquote(k): v for b in self.blocks("module") for k, v in b.items()}
+
+    def called_module(self, call: dict[str, Any]) -> Config | None:
+        """The local module a ``module`` block's ``source = "./modules/<folder>"`` names."""
+        source = str(unquote(call.get("source", "")))
+        prefix = f"./{MODULES}/"
+        return self.modules.get(source[len(prefix) :]) if source.startswith(prefix) else None
+
     def text(self) -> str:
-        """All files, comments removed."""
-        return "\n".join(_COMMENT.sub("", t) for t in self.raw.values())
+        """All files, comments and ``moved`` blocks removed."""
+        return "\n".join(_MOVED.sub("", _COMMENT.sub("", t)) for t in self.raw.values())
+
+    def all_raw(self) -> dict[str, str]:
+        """File name -> text, the modules' files named ``modules/<folder>/<file>``."""
+        found = dict(self.raw)
+        for module in self.modules.values():
+            found.update(module.raw)
+        return found
 
 
 def unquote(value: Any) -> Any:
@@ -67,15 +90,26 @@ def unquote(value: Any) -> Any:
 
 
 def load(root: Path) -> Config:
-    """Parse every ``terraform/*.tf``; parse errors are collected, not raised."""
+    """Parse every ``terraform/*.tf`` and ``terraform/modules/*/*.tf``; parse errors are
+    collected (the modules' ones in the root's list too), not raised."""
+    config = _load_folder(root / "terraform", "")
+    for folder in sorted(p for p in (root / "terraform" / MODULES).glob("*") if p.is_dir()):
+        module = _load_folder(folder, f"{MODULES}/{folder.name}/")
+        config.modules[folder.name] = module
+        config.errors += module.errors
+    return config
+
+
+def _load_folder(folder: Path, prefix: str) -> Config:
     config = Config()
-    for path in sorted((root / "terraform").glob("*.tf")):
+    for path in sorted(folder.glob("*.tf")):
+        name = prefix + path.name
         text = path.read_text(encoding="utf-8")
-        config.raw[path.name] = text
+        config.raw[name] = text
         try:
-            config.files[path.name] = hcl2.loads(text)
+            config.files[name] = hcl2.loads(text)
         except Exception as exc:  # python-hcl2 raises lark errors of many types
-            config.errors.append(f"{path.name}: does not parse: {str(exc).splitlines()[0]}")
+            config.errors.append(f"{name}: does not parse: {str(exc).splitlines()[0]}")
     return config
 
 
@@ -93,7 +127,44 @@ def flow_substitutions(config: Config) -> dict[str, dict[str, str]]:
 
 
 def check_references(config: Config) -> list[str]:
-    """Dangling ``var.``/``local.``/resource references and unused variables."""
+    """Dangling ``var.``/``local.``/resource references and unused variables, in the root and
+    in each local module; module calls that name a missing module or input."""
+    problems = _references(config) + check_module_calls(config)
+    for folder, module in config.modules.items():
+        problems += [f"{MODULES}/{folder}: {p}" for p in _references(module)]
+    return sorted(problems)
+
+
+def check_module_calls(config: Config) -> list[str]:
+    """Each ``module`` block names a folder under ``terraform/modules/``, gives only its
+    variables and every one without a default; each module folder is used."""
+    problems = []
+    used = set()
+    for name, call in config.module_calls().items():
+        module = config.called_module(call)
+        if module is None:
+            problems.append(f"module {name!r}: source must be ./{MODULES}/<a folder there>")
+            continue
+        used.add(id(module))
+        inputs = module.variables()
+        given = set(call) - MODULE_META
+        problems += [
+            f"module {name!r}: {a} is not a variable of the module" for a in given - set(inputs)
+        ]
+        problems += [
+            f"module {name!r}: {v} has no default and is not given"
+            for v, body in inputs.items()
+            if "default" not in body and v not in given
+        ]
+    problems += [
+        f"{MODULES}/{folder} is not used by any module block"
+        for folder, module in config.modules.items()
+        if id(module) not in used
+    ]
+    return sorted(problems)
+
+
+def _references(config: Config) -> list[str]:
     text = config.text()
     variables = config.variables()
     local_names = set(config.locals())
@@ -116,18 +187,42 @@ def check_references(config: Config) -> list[str]:
         if len(pattern.findall(text)) <= len(pattern.findall(str(variables[name]))):
             used_vars.discard(name)
     problems += [f"variable {v!r} is never used" for v in sorted(set(variables) - used_vars)]
-    return sorted(problems)
+    return problems
 
 
 def check_variables(config: Config) -> list[str]:
-    """Each variable has a type and a description; secrets are sensitive with no default."""
+    """Each variable has a type and a description, and a validation block unless it is a bool
+    or passed whole (``x = var.name``) to a module input that validates it; secrets are
+    sensitive with no default. The local modules' variables likewise."""
+    problems = _variable_problems(config.variables(), validated_by_modules(config))
+    for folder, module in config.modules.items():
+        problems += [
+            f"{MODULES}/{folder}: {p}" for p in _variable_problems(module.variables(), set())
+        ]
+    return problems
+
+
+def validated_by_modules(config: Config) -> set[str]:
+    """Root variables passed whole to a module input that has a validation block."""
+    found = set()
+    for call in config.module_calls().values():
+        module = config.called_module(call)
+        inputs = module.variables() if module is not None else {}
+        for arg, value in call.items():
+            match = _WHOLE_VAR.fullmatch(str(value))
+            if match and "validation" in inputs.get(arg, {}):
+                found.add(match.group(1))
+    return found
+
+
+def _variable_problems(variables: dict[str, dict[str, Any]], validated: set[str]) -> list[str]:
     problems = []
-    for name, body in config.variables().items():
+    for name, body in variables.items():
         if not unquote(body.get("description", "")):
             problems.append(f"variable {name!r} has no description")
         if "type" not in body:
             problems.append(f"variable {name!r} has no type")
-        elif body["type"] != "bool" and "validation" not in body:
+        elif body["type"] != "bool" and "validation" not in body and name not in validated:
             problems.append(f"variable {name!r} has no validation block")
         if SECRET_NAMES.search(name):
             if body.get("sensitive") is not True:
@@ -140,7 +235,7 @@ def check_variables(config: Config) -> list[str]:
 def check_velocity_escaped(config: Config) -> list[str]:
     """Velocity ``${x}`` written in HCL must be ``$${x}`` or Terraform interpolates it."""
     problems = []
-    for name, text in config.raw.items():
+    for name, text in config.all_raw().items():
         code = _COMMENT.sub("", text)
         bound = {v for pair in _FOR_VARS.findall(code) for v in pair if v}
         for ident in _INTERPOLATION.findall(code):
@@ -155,68 +250,6 @@ def check_oauth_header(config: Config) -> list[str]:
     if f'{OAUTH_HEADER[0]} = "{wanted}"' not in config.text():
         return [f'locals: expected {OAUTH_HEADER[0]} = "{wanted}" for User Defined OAuth']
     return []
-
-
-def check_fmt(root: Path) -> tuple[bool | None, str]:
-    """``terraform fmt -check``: None when terraform is not installed."""
-    binary = shutil.which("terraform")
-    if binary is None:
-        return None, "terraform not installed"
-    proc = subprocess.run(
-        [binary, "fmt", "-check", "-recursive", "-no-color", str(root / "terraform")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return proc.returncode == 0, proc.stdout.strip()
-
-
-def tracked_files(root: Path) -> list[Path]:
-    """Files under ``terraform/`` that git tracks (every file when this is not a git checkout)."""
-    tf = root / "terraform"
-    git = shutil.which("git")
-    if git is not None:
-        proc = subprocess.run(
-            [git, "-C", str(root), "ls-files", "-z", "--", "terraform"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if proc.returncode == 0:
-            return [root / name for name in proc.stdout.split("\0") if name]
-    return [p for p in tf.rglob("*") if p.is_file()]
-
-
-def check_committed_files(root: Path) -> list[str]:
-    """No state, plan, local tfvars or provider cache; no debug flag; no secret in tfvars."""
-    problems = []
-    for path in tracked_files(root):
-        rel = path.relative_to(root)
-        name = path.name
-        if (
-            ".terraform" in rel.parts
-            or ".tfstate" in name
-            or name.endswith(".tfplan")
-            or name == "terraform.tfvars"
-            or name.endswith(".auto.tfvars")
-        ):
-            problems.append(f"{rel} must not be committed")
-        elif name.endswith(".tf") and re.search(r"sdk_debug\s*=\s*true", path.read_text("utf-8")):
-            problems.append(f"{rel}: sdk_debug = true")
-        elif name.endswith(".tfvars"):
-            problems += _secrets_in_tfvars(path, rel)
-    return problems
-
-
-def _secrets_in_tfvars(path: Path, rel: Path) -> list[str]:
-    problems = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key = line.split("=", 1)[0].strip()
-        if "=" in line and not line.lstrip().startswith("#") and SECRET_NAMES.search(key):
-            problems.append(f"{rel}: {key} holds a secret")
-    return problems
 
 
 def check_actions_wired(config: Config, slugs: list[str]) -> list[str]:
@@ -300,25 +333,44 @@ def check_flow_republish(config: Config) -> list[str]:
     return problems
 
 
+def _triggers(config: Config) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """Every trigger, the local modules' named ``modules/<folder>: <address>``, with the
+    text of what its target may be (the module calls' value of a ``var.`` target)."""
+    found = {}
+    scopes: list[tuple[str, Config, list[dict[str, Any]]]] = [("", config, [])] + [
+        (f"{MODULES}/{folder}: ", module, _calls_of(config, module))
+        for folder, module in config.modules.items()
+    ]
+    for prefix, scope, calls in scopes:
+        for key, body in scope.resources().items():
+            if key.startswith("genesyscloud_processautomation_trigger."):
+                target = str(body.get("target"))
+                names = set(_REF.findall(target))
+                targets = [str(c.get(n, "")) for c in calls for kind, n in names if kind == "var"]
+                found[prefix + key] = (body, targets or [target])
+    return found
+
+
+def _calls_of(config: Config, module: Config) -> list[dict[str, Any]]:
+    return [c for c in config.module_calls().values() if config.called_module(c) is module]
+
+
 def check_trigger(config: Config) -> list[str]:
-    """Every trigger: Json data, an event TTL, a workflow target; one on finished evaluations."""
-    triggers = {
-        k: b
-        for k, b in config.resources().items()
-        if k.startswith("genesyscloud_processautomation_trigger.")
-    }
+    """Every trigger (the modules' too): Json data, an event TTL or delay, a workflow target;
+    one on finished evaluations."""
+    triggers = _triggers(config)
     problems = []
-    for key, body in triggers.items():
+    for key, (body, targets) in triggers.items():
         if "'data_format': '\"Json\"'" not in str(body):
             problems.append(f'{key}: use data_format = "Json" (flows read Flow.jsonData)')
         if "event_ttl_seconds" not in body and "delay_by_seconds" not in body:
             problems.append(f"{key}: needs event_ttl_seconds")
         if "event_ttl_seconds" in body and "delay_by_seconds" in body:
             problems.append(f"{key}: cannot set both event_ttl_seconds and delay_by_seconds")
-        if "genesyscloud_flow." not in str(body.get("target")):
+        if not all("genesyscloud_flow." in t for t in targets):
             problems.append(f"{key}: target must be a genesyscloud_flow")
     evaluation = [
-        b for b in triggers.values() if unquote(b.get("topic_name")) == "v2.quality.evaluations"
+        b for b, _ in triggers.values() if unquote(b.get("topic_name")) == "v2.quality.evaluations"
     ]
     if not evaluation:
         problems.append("no trigger on topic_name v2.quality.evaluations")

@@ -5,7 +5,8 @@ Pure data types and the report rounding; no Flask, database or network.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from service.reliability import stats
@@ -45,6 +46,14 @@ class Rating:
     total: float
     answers: Mapping[str, Answer] = field(default_factory=dict)
     kind: str = KIND_HUMAN
+
+
+def by_interaction(ratings: Iterable[Rating]) -> dict[str, list[Rating]]:
+    """The ratings grouped by ``interaction_id``, in the order they come."""
+    grouped: dict[str, list[Rating]] = defaultdict(list)
+    for rating in ratings:
+        grouped[rating.interaction_id].append(rating)
+    return dict(grouped)
 
 
 def r4(value: float | None) -> float | None:

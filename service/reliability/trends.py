@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from service.reliability import stats
-from service.reliability.ratings import KIND_HUMAN, Rating, r4
+from service.reliability.ratings import KIND_HUMAN, Rating, by_interaction, r4
 
 AI_WINDOW = 25
 
@@ -46,11 +46,8 @@ class Deviation:
 
 def session_deviations(ratings: Sequence[Rating], expert_id: str, month: str) -> list[Deviation]:
     """Signed gaps of every rating: consensus is the mean of the *other* human panelists."""
-    by_unit: dict[str, list[Rating]] = defaultdict(list)
-    for r in ratings:
-        by_unit[r.interaction_id].append(r)
     out = []
-    for unit in by_unit.values():
+    for unit in by_interaction(ratings).values():
         expert = next((r.total for r in unit if r.evaluator_id == expert_id), None)
         for r in unit:
             others = [o.total for o in unit if o.kind == KIND_HUMAN and o is not r]
@@ -124,11 +121,8 @@ class ExpertGap:
 
 def expert_gaps(ratings: Sequence[Rating], expert_id: str, month: str) -> list[ExpertGap]:
     """One gap per interaction the expert and at least one other human scored."""
-    by_unit: dict[str, list[Rating]] = defaultdict(list)
-    for r in ratings:
-        by_unit[r.interaction_id].append(r)
     out = []
-    for unit in by_unit.values():
+    for unit in by_interaction(ratings).values():
         expert = next((r.total for r in unit if r.evaluator_id == expert_id), None)
         team = [r.total for r in unit if r.kind == KIND_HUMAN and r.evaluator_id != expert_id]
         if expert is not None and team:

@@ -11,6 +11,7 @@ from service.auth.rules import Principal
 from service.coaching.models import CoachingAssignment
 from service.db import utcnow
 from service.errors import Forbidden
+from service.paging import newest_first, where_given
 from service.sentiment.models import Recognition
 from service.sentiment.schemas import BalanceReport, BalanceRow, RecognitionList, RecognitionOut
 
@@ -21,9 +22,7 @@ def recognitions(
     """Recognitions newest first; an agent only sees their own."""
     if not principal.is_staff:
         agent_id = principal.user_id or "\0"
-    stmt = select(Recognition).order_by(Recognition.created_at.desc()).limit(limit)
-    if agent_id:
-        stmt = stmt.where(Recognition.agent_id == agent_id)
+    stmt = where_given(select(Recognition), {Recognition.agent_id: agent_id})
     return RecognitionList(
         recognitions=[
             RecognitionOut(
@@ -34,7 +33,7 @@ def recognitions(
                 customerScore=r.customer_score,
                 deliveryState=r.delivery_state,
             )
-            for r in session.scalars(stmt)
+            for r in newest_first(session, stmt, by=Recognition.created_at, limit=limit)
         ]
     )
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from service.db import classify_db_error, get_db
 
@@ -108,14 +109,33 @@ def check_genesys(app: Flask) -> CheckResult:
     return CheckResult(True)
 
 
-def check_queue(app: Flask) -> CheckResult:
-    """Queue depth and dead letters: reported, never a reason to stop traffic."""
+QUEUE_STATES = ("queued", "running", "dead")
+
+
+@dataclass
+class DatabaseReport:
+    """What ``database_report`` found: the dialect's name and jobs per state of ``QUEUE_STATES``."""
+
+    dialect: str
+    queue: dict[str, int]
+
+
+def database_report(session: Session) -> DatabaseReport:
+    """The database answers ``SELECT 1`` on ``session``, and the job queue's depth; raises what
+    the driver raises. Shared by ``GET /health/ready`` (the queue check) and ``GET /api/v1/health``.
+    """
     from service.jobs.service import counts
 
+    session.execute(text("SELECT 1"))
+    by_state = counts(session)
+    queue = {state: by_state.get(state, 0) for state in QUEUE_STATES}
+    return DatabaseReport(session.get_bind().dialect.name, queue)
+
+
+def check_queue(app: Flask) -> CheckResult:
+    """Queue depth and dead letters: reported, never a reason to stop traffic."""
     with get_db(app).sessionmaker() as session:
-        by_state = counts(session)
-    names = ("queued", "running", "dead")
-    return CheckResult(True, counts={state: by_state.get(state, 0) for state in names})
+        return CheckResult(True, counts=database_report(session).queue)
 
 
 def init_readiness(app: Flask) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy import text
 
 from service import get_settings
 from service.api import Output, respond, route
 from service.db import get_session
 from service.errors import PROBLEM_TYPE_BASE
 from service.openapi import build_openapi
-from service.system.readiness import run_checks
+from service.system.readiness import database_report, run_checks
 
 bp = Blueprint("system", __name__)
 
@@ -63,17 +62,13 @@ def health_ready() -> Response:
 )
 def health_details() -> Response:
     """Authenticated readiness: the database answers and the queue's depth."""
-    from service.jobs.service import counts
-
-    session = get_session()
-    session.execute(text("SELECT 1"))
-    by_state = counts(session)
+    report = database_report(get_session())
     return respond(
         HealthOut(
             status="ok",
-            database=session.get_bind().dialect.name,
-            jobsQueued=by_state.get("queued", 0),
-            jobsDead=by_state.get("dead", 0),
+            database=report.dialect,
+            jobsQueued=report.queue["queued"],
+            jobsDead=report.queue["dead"],
         )
     )
 

@@ -25,14 +25,11 @@ from tests.calibration.helpers import (
     session_body,
     set_deadline,
 )
-from tests.genesys.conftest import make_settings
+from tests.fixtures_genesys import client_settings, close_app
 from tests.scoring import conftest as scoring_fixtures
-from tests.scoring import test_e2e_fake_genesys as scoring_e2e
 from tests.scoring.conftest import FakeLlm
 
-# Reused fixtures: the fake Genesys of the scoring end-to-end tests and the fake LLM server.
-genesys_server = scoring_e2e.genesys_server
-gfake = scoring_e2e.gfake
+# Reused fixtures: the fake LLM server of the scoring tests (the fake Genesys is tests-wide).
 fake_llm_server = scoring_fixtures.fake_llm_server
 fake_llm = scoring_fixtures.fake_llm
 
@@ -42,8 +39,8 @@ def _form(fake: FakeGenesys) -> dict[str, Any]:
     return max(forms, key=lambda f: f["modifiedDate"])
 
 
-def _app(settings, gfake: FakeGenesys, llm: FakeLlm | None):
-    fast = make_settings(gfake).model_dump()
+def _app(settings, fake: FakeGenesys, llm: FakeLlm | None):
+    fast = client_settings(fake).model_dump()
     update = {k: v for k, v in fast.items() if k.startswith("genesys_")}
     if llm is not None:
         update.update({"llm_base_url": llm.base_url, "llm_model": "fake-judge"})
@@ -55,17 +52,17 @@ def _app(settings, gfake: FakeGenesys, llm: FakeLlm | None):
 
 
 @pytest.fixture
-def ai_app(settings, gfake, fake_llm):
-    app = _app(settings, gfake, fake_llm)
+def ai_app(settings, fake, fake_llm):
+    app = _app(settings, fake, fake_llm)
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 @pytest.fixture
-def plain_app(settings, gfake):
-    app = _app(settings, gfake, None)
+def plain_app(settings, fake):
+    app = _app(settings, fake, None)
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 def _conversations(fake: FakeGenesys) -> list[str]:
@@ -74,15 +71,15 @@ def _conversations(fake: FakeGenesys) -> list[str]:
     return [chat["id"], voice["id"]]
 
 
-def _create(app, settings, gfake: FakeGenesys) -> dict[str, Any]:
+def _create(app, settings, fake: FakeGenesys) -> dict[str, Any]:
     body = {
         "name": "AI on the panel",
-        "formId": _form(gfake)["id"],
+        "formId": _form(fake)["id"],
         "expertId": EXPERT,
         "evaluatorIds": [ALICE, BOB],
         "aiEvaluatorIds": [AI],
         "deadline": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
-        "interactions": [{"conversationId": c} for c in _conversations(gfake)],
+        "interactions": [{"conversationId": c} for c in _conversations(fake)],
     }
     resp = app.test_client().post(f"{BASE}/sessions", json=body, headers=people(settings)["admin"])
     assert resp.status_code == 201, resp.get_json()
@@ -137,16 +134,16 @@ def _human(conversation: str, answers: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def test_ai_panelist_scores_and_agreement_is_reported(ai_app, settings, gfake, fake_llm):
-    sess = _create(ai_app, settings, gfake)
+def test_ai_panelist_scores_and_agreement_is_reported(ai_app, settings, fake, fake_llm):
+    sess = _create(ai_app, settings, fake)
     assert len(_ai_jobs(ai_app)) == 2  # one per interaction
     jobs.drain(ai_app, ai_app.config["QM_SETTINGS"])
     states = _ai_jobs(ai_app)
     assert [s for s, _r, _e in states] == ["done", "done"], states
     assert all(r["status"] == "submitted" and r["model"] == "fake-judge" for _s, r, _e in states)
     ai = _ai_scores(ai_app, sess["id"])
-    assert sorted(ai) == sorted(_conversations(gfake))
-    form = _form(gfake)
+    assert sorted(ai) == sorted(_conversations(fake))
+    form = _form(fake)
     options = {
         q["id"]: {a["id"] for a in q["answerOptions"]} | {"NA"}
         for g in form["questionGroups"]
@@ -180,9 +177,9 @@ def test_ai_panelist_scores_and_agreement_is_reported(ai_app, settings, gfake, f
     assert row["total_minus_expert"]["n"] == 2
 
 
-def test_needs_review_leaves_the_ai_score_missing(ai_app, settings, gfake, fake_llm):
+def test_needs_review_leaves_the_ai_score_missing(ai_app, settings, fake, fake_llm):
     fake_llm.set_mode("invalid_json")  # every attempt answers unparseable JSON
-    sess = _create(ai_app, settings, gfake)
+    sess = _create(ai_app, settings, fake)
     jobs.drain(ai_app, ai_app.config["QM_SETTINGS"])
     states = _ai_jobs(ai_app)
     assert [s for s, _r, _e in states] == ["done", "done"], states
@@ -199,9 +196,9 @@ def test_needs_review_leaves_the_ai_score_missing(ai_app, settings, gfake, fake_
     assert got.get_json()["status"] == "expired"
 
 
-def test_llm_unavailable_retries_later_then_needs_review(ai_app, settings, gfake, fake_llm):
+def test_llm_unavailable_retries_later_then_needs_review(ai_app, settings, fake, fake_llm):
     fake_llm.set_mode("server_error")
-    sess = _create(ai_app, settings, gfake)
+    sess = _create(ai_app, settings, fake)
     jobs.drain(ai_app, ai_app.config["QM_SETTINGS"])  # test backoffs are zero: every retry runs
     with get_db(ai_app).session_scope() as s:
         rows = jobs.list_jobs(s, kind="calibration.ai_score")
@@ -215,12 +212,12 @@ def test_llm_unavailable_retries_later_then_needs_review(ai_app, settings, gfake
     assert _ai_scores(ai_app, sess["id"]) == {}
 
 
-def test_no_llm_configured_enqueues_no_ai_jobs(plain_app, settings, gfake):
-    sess = _create(plain_app, settings, gfake)
+def test_no_llm_configured_enqueues_no_ai_jobs(plain_app, settings, fake):
+    sess = _create(plain_app, settings, fake)
     assert _ai_jobs(plain_app) == []
     client, who = plain_app.test_client(), people(settings)
     url = f"{BASE}/sessions/{sess['id']}/scores"
-    conversation = _conversations(gfake)[0]
+    conversation = _conversations(fake)[0]
     resp = client.post(url, json=_human(conversation, {"q": "a"}), headers=who["alice"])
     assert resp.status_code in (200, 201), resp.get_json()
 

@@ -10,29 +10,16 @@ import pytest
 from service.fakes.genesys import FakeGenesys
 from service.genesys.client import GenesysClient
 from service.jobs.service import drain
-from service.settings import Settings
 from tests.calibration.helpers import BASE, bearer, people, session_body
+from tests.fixtures_genesys import client_settings
 
-
-@pytest.fixture(scope="module")
-def fake_genesys() -> Iterator[FakeGenesys]:
-    server = FakeGenesys(seed=3).start()
-    yield server
-    server.stop()
+FAKE_GENESYS_SEED = 3  # read by the shared fake_server fixture (tests/fixtures_genesys.py)
 
 
 @pytest.fixture
-def live(app, fake_genesys: FakeGenesys) -> Iterator[GenesysClient]:
-    fake_genesys.reset()
+def live(app, fake: FakeGenesys) -> Iterator[GenesysClient]:
     client = GenesysClient(
-        Settings(
-            genesys_api_host=fake_genesys.url,
-            genesys_client_id=fake_genesys.client_id,
-            genesys_client_secret=fake_genesys.client_secret,
-            genesys_backoff_base_seconds=0.01,
-            genesys_backoff_max_seconds=0.05,
-            genesys_requests_per_minute=100000,
-        )
+        client_settings(fake, genesys_timeout_seconds=10.0, genesys_max_retries=5)
     )
     app.extensions["genesys"] = client
     yield client
@@ -60,8 +47,8 @@ def _answers(form: dict, pick: int) -> dict:
     }
 
 
-def test_draw_mirror_collect_and_report_over_http(client, settings, auth, live, fake_genesys):
-    org = fake_genesys.org
+def test_draw_mirror_collect_and_report_over_http(client, settings, auth, live, fake):
+    org = fake.org
     admin = people(settings)["admin"]
     # The fake's calls are all under 3 minutes: the default rule finds none of them...
     default = {"source": "genesys", "count": 3, "seed": 11, "days": 60}
@@ -99,7 +86,7 @@ def test_draw_mirror_collect_and_report_over_http(client, settings, auth, live, 
     sess = client.get(f"{BASE}/sessions/{sess['id']}", headers=admin).get_json()
     calibrations = {i["conversationId"]: i["genesysCalibrationId"] for i in sess["interactions"]}
     assert all(calibrations.values())
-    created = fake_genesys.calibrations[next(iter(calibrations.values()))]
+    created = fake.calibrations[next(iter(calibrations.values()))]
     assert created["expertEvaluator"] == {"id": expert}
 
     # Each panelist finishes a calibration evaluation in Genesys, with different answers.

@@ -11,6 +11,7 @@ import pytest
 from service.calibration.programs import rules
 from service.calibration.programs.rules import Cadence, ExpertScore
 from service.reliability import stats
+from tests.calibration.test_pooled_icc import TABLE
 
 
 def utc(*args: int) -> datetime:
@@ -201,17 +202,7 @@ def test_a_single_conversation_never_flags():
 
 def test_largest_complete_subpanel_of_differing_panels():
     nan = np.nan
-    # Session 1: raters 0,1,2 on 3 calls; session 2: raters 1,2,3 on 3 calls.
-    table = np.array(
-        [
-            [70, 72, 71, nan],
-            [80, 83, 79, nan],
-            [60, 61, 65, nan],
-            [nan, 75, 74, 77],
-            [nan, 90, 88, 91],
-            [nan, 66, 69, 64],
-        ]
-    )
+    table = TABLE  # session 1: raters 0,1,2 on 3 calls; session 2: raters 1,2,3 on 3 calls
     # {1, 2} share 6 calls (12 cells) and beat {0, 1, 2} (9) and {1, 2, 3} (9).
     assert stats.largest_complete_subpanel(table) == [1, 2]
     assert stats.largest_complete_subpanel(table[:, [0]]) == [0]

@@ -5,44 +5,23 @@ from __future__ import annotations
 import time
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from service.coaching import rules
 from service.coaching.models import ArchiveTask, CoachingAssignment
 from service.db import get_db
-from service.fakes.genesys import FakeGenesys
 from service.jobs import service as jobs
 from service.jobs.models import Job
+from tests.fixtures_genesys import point_at_fake
+from tests.jobs_helpers import settle
 
 pytestmark = pytest.mark.sqlite_only  # the worker path is the same on both; races are tested apart
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture
 def settings(settings, fake):
     """The shared test settings, pointed at the fake with tiny client backoffs."""
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_timeout_seconds = 2.0
-    settings.genesys_max_retries = 3
-    settings.genesys_requests_per_minute = 100_000
-    return settings
+    return point_at_fake(settings, fake)
 
 
 @pytest.fixture
@@ -77,21 +56,6 @@ def expected(fake):
         weak = rules.weakest(groups)
         out["assign_keys"].add((agent["id"], rules.section_key(weak.id, weak.name)))
     return out
-
-
-def settle(app, settings, timeout=90.0):
-    """Run jobs until none is queued or running (retries wait out their Retry-After)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs.drain(app, settings)
-        with get_db(app).session_scope() as s:
-            counts = jobs.counts(s)
-        if not counts.get("queued") and not counts.get("running"):
-            with get_db(app).session_scope() as s:
-                errors = [j.last_error for j in jobs.list_jobs(s, state="dead")]
-            return {**counts, "errors": errors}
-        time.sleep(0.2)
-    raise AssertionError(f"jobs did not settle: {counts}")
 
 
 def post_all_events(client, auth, fake):

@@ -11,7 +11,7 @@ from service.db import get_db
 from service.jobs.service import drain
 
 from .memory_genesys import make_evaluation, make_form
-from .test_coaching_api import bearer
+from .test_coaching_api import bearer, event
 
 EVENTS = "/api/v1/events/genesys"
 GROUPS = [("g1", "Greeting", 40), ("g2", "Resolution", 20)]
@@ -92,18 +92,6 @@ def test_a_deletion_is_its_own_event_version():
 
 
 # --- through the event endpoint -----------------------------------------------------------
-
-
-def event(evaluation_id="e1", status="Finished", **kw):
-    return {
-        "id": evaluation_id,
-        "conversationId": "c1",
-        "evaluationFormId": "form-v1",
-        "status": status,
-        "agent": {"id": "agent-1"},
-        "eventType": "UPDATE",
-        **kw,
-    }
 
 
 def seed(genesys, evaluation_id, scores, version=1, retracted="", status="FINISHED"):

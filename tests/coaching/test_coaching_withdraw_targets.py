@@ -14,37 +14,15 @@ from service.coaching import rules
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
 from service.fakes.server import serving
-
-from .test_coaching_e2e import settle
+from tests.fixtures_genesys import point_at_fake
+from tests.jobs_helpers import settle
 
 pytestmark = pytest.mark.sqlite_only  # the job path is the same on both backends
 
 
-@pytest.fixture(scope="module")
-def fake_server():
-    from service.fakes.genesys import FakeGenesys
-
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
-
-
 @pytest.fixture
 def settings(settings, fake):
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_max_retries = 2
-    settings.genesys_requests_per_minute = 100_000
-    return settings
+    return point_at_fake(settings, fake, genesys_max_retries=2)
 
 
 # target -> (the fake's store, the state key, a state meaning "started")

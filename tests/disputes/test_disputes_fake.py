@@ -7,29 +7,11 @@ import requests
 
 from service.disputes import rules, sync
 from service.disputes.models import Review
-from service.fakes.genesys import FakeGenesys
-from service.genesys.client import GenesysClient
 
 from .test_disputes_genesys import choose
 
 pytest.importorskip("PureCloudPlatformClientV2")
-from genesys.conftest import make_settings
 from genesys.test_genesys_sdk_models import check
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gclient(fake):
-    fake.reset()
-    client = GenesysClient(make_settings(fake))
-    yield client
-    client.close()
 
 
 def _review(ev, form) -> Review:

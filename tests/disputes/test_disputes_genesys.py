@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 import requests
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from service.coaching import rules as coaching_rules
@@ -16,11 +14,12 @@ from service.coaching.models import CoachingAssignment
 from service.db import get_db, utcnow
 from service.disputes import sync
 from service.disputes.models import DisputeRound, Review
-from service.fakes.genesys import FakeGenesys
 from service.fakes.genesys_scoring import score
 from service.fakes.server import serving
 from service.jobs import service as jobs
 from service.jobs.models import Job
+from tests.fixtures_genesys import point_at_fake
+from tests.jobs_helpers import settle
 
 from .helpers import bearer
 
@@ -28,31 +27,10 @@ BASE = "/api/v1/reviews"
 EVAL_PATH = "/api/v2/quality/conversations/*/evaluations/*"
 
 
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
-
-
 @pytest.fixture
 def settings(settings, fake):
     """The shared test settings, pointed at the fake with tiny client backoffs."""
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_timeout_seconds = 2.0
-    settings.genesys_max_retries = 3
-    settings.genesys_requests_per_minute = 100_000
-    return settings
+    return point_at_fake(settings, fake)
 
 
 def choose(fake, below: float = 101.0):
@@ -77,19 +55,6 @@ def choose(fake, below: float = 101.0):
         if len(other) >= 2:
             return ev, dict(list(other.items())[:2])
     raise AssertionError("the sample org has no evaluation to dispute")
-
-
-def settle(app, settings, timeout=60.0):
-    """Run jobs until none is queued or running; returns the dead jobs' errors."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs.drain(app, settings)
-        with get_db(app).session_scope() as s:
-            counts = jobs.counts(s)
-            if not counts.get("queued") and not counts.get("running"):
-                return [j.last_error for j in jobs.list_jobs(s, state="dead")]
-        time.sleep(0.2)
-    raise AssertionError(f"jobs did not settle: {counts}")
 
 
 @pytest.fixture
@@ -168,7 +133,7 @@ def check_written(app, fake, ev, question, answer):
 def test_full_flow_writes_a_new_version_and_retriages(app, client, settings, fake, opened):
     ev, changes, who = opened
     question, answer = dispute_and_answer(client, ev, changes, who)
-    assert settle(app, settings) == []
+    assert settle(app, settings)["errors"] == []
     resp = client.post(f"{BASE}/{ev['id']}/accept", headers=who["agent"])
     assert resp.status_code == 200 and resp.get_json()["reviewStatus"] == "Resolved"
     check_written(app, fake, ev, question, answer)
@@ -182,12 +147,12 @@ def test_the_coaching_of_the_earlier_version_is_withdrawn(app, client, auth, set
     event = {"id": ev["id"], "conversationId": ev["conversation"]["id"], "status": "Finished",
              "agent": ev["agent"], "version": 1}  # fmt: skip
     assert client.post("/api/v1/events/genesys", json=event, headers=auth).status_code == 202
-    assert settle(app, settings) == []
+    assert settle(app, settings)["errors"] == []
     with get_db(app).session_scope() as s:
         first = s.scalars(select(CoachingAssignment)).one()
         assert (first.evaluation_version, first.status) == (1, "open")
     dispute_and_answer(client, ev, changes, who)
-    assert settle(app, settings) == []
+    assert settle(app, settings)["errors"] == []
     with get_db(app).session_scope() as s:
         rows = {a.evaluation_version: a for a in s.scalars(select(CoachingAssignment))}
         assert (rows[1].status, rows[1].close_reason) == ("cancelled", coaching_rules.SUPERSEDED)
@@ -209,7 +174,7 @@ def test_write_back_outlasts_faults_and_writes_once(app, client, settings, fake,
         job = s.scalars(select(Job).where(Job.kind == "disputes.writeback")).one()
         assert job.state == "queued" and job.attempts == 1
         job.run_at = utcnow()
-    assert settle(app, settings) == []
+    assert settle(app, settings)["errors"] == []
     check_written(app, fake, ev, question, answer)
 
 
@@ -217,7 +182,7 @@ def test_a_write_back_run_again_after_it_was_written_sends_nothing(app, client, 
                                                                   opened):  # fmt: skip
     ev, changes, who = opened
     question, answer = dispute_and_answer(client, ev, changes, who)
-    assert settle(app, settings) == []
+    assert settle(app, settings)["errors"] == []
     puts = fake.calls_to(EVAL_PATH, "PUT")
     # The worker died after Genesys took the PUT but before its commit: the job runs again.
     with get_db(app).session_scope() as s:

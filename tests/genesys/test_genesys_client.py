@@ -10,7 +10,7 @@ import pytest
 from service.fakes.genesys import FakeGenesys
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable
 from service.genesys.client import GenesysClient
-from tests.genesys.conftest import make_settings
+from tests.fixtures_genesys import client_settings
 
 USERS = "/api/v2/users/*"
 
@@ -63,7 +63,7 @@ def test_one_token_fetch_for_many_threads(fake: FakeGenesys, gclient: GenesysCli
 
 
 def test_bad_credentials_are_not_retried(fake: FakeGenesys) -> None:
-    client = GenesysClient(make_settings(fake, genesys_client_secret="wrong"))
+    client = GenesysClient(client_settings(fake, genesys_client_secret="wrong"))
     with pytest.raises(GenesysError) as err:
         client.get_user(_agent(fake))
     assert err.value.upstream_status == 401
@@ -85,7 +85,7 @@ def test_retry_after_is_honoured(fake: FakeGenesys, gclient: GenesysClient) -> N
 
 def test_fractional_retry_after_is_exact_not_backoff(fake: FakeGenesys) -> None:
     # Backoff would be up to 30 s here; only the header may decide the wait.
-    client = GenesysClient(make_settings(fake, genesys_backoff_base_seconds=30))
+    client = GenesysClient(client_settings(fake, genesys_backoff_base_seconds=30))
     fake.faults.fail_next(2, status=429, pattern=USERS, retry_after=0.2)
     started = time.monotonic()
     client.get_user(_agent(fake))
@@ -108,7 +108,7 @@ def test_retries_are_capped(fake: FakeGenesys, gclient: GenesysClient) -> None:
 
 
 def test_throttled_until_exhausted_reports_retry_after(fake: FakeGenesys) -> None:
-    client = GenesysClient(make_settings(fake, genesys_max_retries=1))
+    client = GenesysClient(client_settings(fake, genesys_max_retries=1))
     fake.faults.fail_next(5, status=429, pattern=USERS, retry_after=0.1)
     with pytest.raises(GenesysUnavailable):
         client.get_user(_agent(fake))
@@ -116,7 +116,7 @@ def test_throttled_until_exhausted_reports_retry_after(fake: FakeGenesys) -> Non
 
 
 def test_slow_answer_beyond_timeout_is_retried(fake: FakeGenesys) -> None:
-    client = GenesysClient(make_settings(fake, genesys_timeout_seconds=0.3))
+    client = GenesysClient(client_settings(fake, genesys_timeout_seconds=0.3))
     fake.faults.set_latency(1.0, pattern=USERS, n=1)
     assert client.get_user(_agent(fake))["state"] == "active"
     assert client.stats()["retries"] == 1
@@ -148,7 +148,7 @@ def test_not_found_and_client_errors_are_not_retried(
 def test_budget_paces_the_client(fake: FakeGenesys) -> None:
     # 600/min with a burst of 2: after the burst, one request every ~0.1 s.
     client = GenesysClient(
-        make_settings(fake, genesys_requests_per_minute=600, genesys_request_burst=2)
+        client_settings(fake, genesys_requests_per_minute=600, genesys_request_burst=2)
     )
     client._access_token()
     started = time.monotonic()
@@ -182,11 +182,11 @@ def test_forms_are_cached(fake: FakeGenesys, gclient: GenesysClient) -> None:
 
 def test_users_are_cached_until_the_ttl(fake: FakeGenesys) -> None:
     user = _agent(fake)
-    cached = GenesysClient(make_settings(fake, genesys_cache_ttl_seconds=300))
+    cached = GenesysClient(client_settings(fake, genesys_cache_ttl_seconds=300))
     cached.get_user(user)
     cached.get_user(user)
     assert fake.calls_to(USERS) == 1
-    uncached = GenesysClient(make_settings(fake, genesys_cache_ttl_seconds=0))
+    uncached = GenesysClient(client_settings(fake, genesys_cache_ttl_seconds=0))
     uncached.get_user(user)
     time.sleep(0.01)
     uncached.get_user(user)
@@ -389,7 +389,7 @@ def _workitem(fake: FakeGenesys, tag: str) -> dict[str, object]:
 
 def test_create_whose_answer_is_lost_is_not_resent(fake: FakeGenesys) -> None:
     """A timed-out create may have happened: hand it back, never POST it twice."""
-    client = GenesysClient(make_settings(fake, genesys_timeout_seconds=0.3))
+    client = GenesysClient(client_settings(fake, genesys_timeout_seconds=0.3))
     fake.faults.set_latency(0.8, pattern="/api/v2/taskmanagement/workitems", n=1)
     with pytest.raises(GenesysUnavailable, match="not re-sent"):
         client.create_workitem(_workitem(fake, "eval-lost-answer"))

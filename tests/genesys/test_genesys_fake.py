@@ -203,9 +203,9 @@ def test_control_endpoints(fake: FakeGenesys, gclient: GenesysClient) -> None:
 
 
 def test_chaos_mode_is_survivable_and_seeded(fake: FakeGenesys) -> None:
-    from tests.genesys.conftest import make_settings
+    from tests.fixtures_genesys import client_settings
 
-    client = GenesysClient(make_settings(fake, genesys_max_retries=8))
+    client = GenesysClient(client_settings(fake, genesys_max_retries=8))
     fake.faults.chaos(0.3, seed=7)
     for user in fake.org.agents[:7]:
         client.get_user(user)

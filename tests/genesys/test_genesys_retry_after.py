@@ -14,7 +14,7 @@ from service.fakes.genesys import FakeGenesys
 from service.genesys.api import GenesysUnavailable
 from service.genesys.client import GenesysClient
 from service.limits.rules import MAX_RETRY_AFTER_SECONDS
-from tests.genesys.conftest import make_settings
+from tests.fixtures_genesys import client_settings
 
 USERS = "/api/v2/users/*"
 
@@ -28,7 +28,7 @@ def _agent(fake: FakeGenesys) -> str:
 
 
 def _client(fake: FakeGenesys, slept: list[float], inline: float = 60.0) -> GenesysClient:
-    settings = make_settings(fake, retry_after_inline_max_seconds=inline)
+    settings = client_settings(fake, retry_after_inline_max_seconds=inline)
     return GenesysClient(settings, sleep=slept.append)
 
 
@@ -83,7 +83,7 @@ def test_a_longer_wait_is_handed_to_the_job_not_slept(
 def test_exhausted_short_retries_are_not_a_deferral(fake: FakeGenesys) -> None:
     slept: list[float] = []
     fake.faults.fail_next(10, status=429, pattern=USERS, retry_after=1)
-    client = GenesysClient(make_settings(fake, genesys_max_retries=1), sleep=slept.append)
+    client = GenesysClient(client_settings(fake, genesys_max_retries=1), sleep=slept.append)
     with pytest.raises(GenesysUnavailable) as err:
         client.get_user(_agent(fake))
     assert not err.value.throttled  # spends an attempt: the job's backoff applies

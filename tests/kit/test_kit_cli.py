@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -40,14 +39,12 @@ def test_no_live_skips_the_http_runs() -> None:
     assert "SKIP  live runs" in output and "live normalize-score" not in output
 
 
-def test_a_broken_template_fails_the_check(tmp_path: Path) -> None:
-    for folder in ("terraform", "architect", "data_actions"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    path = tmp_path / "data_actions" / "check-duplicate.json"
+def test_a_broken_template_fails_the_check(checkout: Path) -> None:
+    path = checkout / "data_actions" / "check-duplicate.json"
     path.write_text(
         path.read_text().replace("$esc.jsonString(${input.agentId})", "${input.agentId}")
     )
-    code, output = _run("--root", str(tmp_path), "--no-live")
+    code, output = _run("--root", str(checkout), "--no-live")
     assert code == 1
     assert "FAIL  action check-duplicate: file shape and escaping" in output
     assert "input.agentId without $esc.jsonString" in output

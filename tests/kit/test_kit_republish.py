@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -18,25 +17,10 @@ from service.kit.actions import (
     load_action,
     load_custom_auth,
 )
-from tests.kit.kit_helpers import ACTION_FILES, ROOT, SLUGS, action
+from tests.kit.kit_helpers import ACTION_FILES, ROOT, SLUGS, action, edit_tf
 
 # The keywords Genesys's contract schema document (JSON Schema draft-04) defines.
 DRAFT4_KEYWORDS = set(jsonschema.Draft4Validator.META_SCHEMA["properties"]) - {"$ref"}
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    for folder in ("terraform", "architect", "data_actions"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-def _edit(root: Path, name: str, old: str, new: str) -> terraform.Config:
-    path = root / "terraform" / name
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-    return terraform.load(root)
 
 
 def test_every_flow_lists_exactly_the_actions_it_calls() -> None:
@@ -95,12 +79,12 @@ def test_a_new_action_id_changes_the_hash_and_nothing_else_does() -> None:
 def test_an_actions_list_that_drifts_from_the_substitutions_is_caught(
     checkout: Path, old: str, new: str, expected: str
 ) -> None:
-    config = _edit(checkout, "locals.tf", old, new)
+    config = edit_tf(checkout, "locals.tf", old, new)
     assert any(expected in p for p in terraform.check_flow_republish(config))
 
 
 def test_a_hash_without_the_action_ids_is_caught(checkout: Path) -> None:
-    config = _edit(
+    config = edit_tf(
         checkout,
         "flows.tf",
         "[for slug in each.value.actions : genesyscloud_integration_action.action[slug].id],",
@@ -110,7 +94,7 @@ def test_a_hash_without_the_action_ids_is_caught(checkout: Path) -> None:
 
 
 def test_a_hash_without_the_file_is_caught(checkout: Path) -> None:
-    config = _edit(
+    config = edit_tf(
         checkout,
         "flows.tf",
         '[filesha256("${local.architect_dir}/${each.value.file}")],',

@@ -9,29 +9,13 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from service.kit import terraform
-from tests.kit.kit_helpers import ROOT, SLUGS
+from service.kit import terraform, tf_files
+from tests.kit.kit_helpers import ROOT, SLUGS, edit_tf
 
-TF_FILES = sorted((ROOT / "terraform").glob("*.tf"))
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    """A copy of the kit's folders, safe to break."""
-    for folder in ("terraform", "architect", "data_actions"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+TF_FILES = sorted((ROOT / "terraform").rglob("*.tf"))
 
 
-def _edit(root: Path, name: str, old: str, new: str) -> terraform.Config:
-    path = root / "terraform" / name
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-    return terraform.load(root)
-
-
-@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: str(p.relative_to(ROOT / "terraform")))
 def test_every_tf_file_parses(path: Path) -> None:
     assert hcl2.loads(path.read_text())
 
@@ -46,7 +30,7 @@ def test_the_real_configuration_passes_every_check() -> None:
     assert terraform.check_actions_wired(config, SLUGS) == []
     assert terraform.check_flows_wired(config, ROOT) == []
     assert terraform.check_trigger(config) == []
-    assert terraform.check_committed_files(ROOT) == []
+    assert tf_files.check_committed_files(ROOT) == []
 
 
 def test_flow_substitutions_name_the_actions() -> None:
@@ -73,7 +57,7 @@ def test_terraform_fmt_is_clean() -> None:
 
 
 def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
-    config = _edit(checkout, "flows.tf", "for_each = local.flows", "for_each = = local.flows")
+    config = edit_tf(checkout, "flows.tf", "for_each = local.flows", "for_each = = local.flows")
     assert config.errors and "flows.tf" in config.errors[0]
 
 
@@ -139,6 +123,48 @@ def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
         ),
         ("variables.tf", "  sensitive   = true\n", "", "check_variables", "must be sensitive"),
         (
+            "modules/acw_trigger/main.tf",
+            '"Json"',
+            '"TopLevelPrimitives"',
+            "check_trigger",
+            "modules/acw_trigger: genesyscloud_processautomation_trigger.this: use data_format",
+        ),
+        (
+            "modules/acw_trigger/main.tf",
+            "var.delay_seconds\n",
+            "var.delay\n",
+            "check_references",
+            "modules/acw_trigger: var.delay is not declared",
+        ),
+        (
+            "scoring.tf",
+            'genesyscloud_flow.workflow["score-transcript"].id',
+            'genesyscloud_integration_action.action["score-transcript"].id',
+            "check_trigger",
+            "genesyscloud_processautomation_trigger.this: target must be a genesyscloud_flow",
+        ),
+        (
+            "sentiment.tf",
+            "  delay_seconds = var.sentiment_trigger_delay_seconds\n",
+            "  delay_seconds = var.sentiment_trigger_delay_seconds\n  delay = 60\n",
+            "check_references",
+            "module 'sentiment_trigger': delay is not a variable of the module",
+        ),
+        (
+            "sentiment.tf",
+            '  flow_id       = genesyscloud_flow.workflow["evaluate-sentiment"].id\n',
+            "",
+            "check_references",
+            "module 'sentiment_trigger': flow_id has no default and is not given",
+        ),
+        (
+            "scoring.tf",
+            '"./modules/acw_trigger"',
+            '"./modules/acw"',
+            "check_references",
+            "module 'scoring_trigger': source must be ./modules/",
+        ),
+        (
             "variables.tf",
             "  validation {\n    condition     = length(trimspace(var.division)) > 0\n"
             '    error_message = "division must not be empty."\n  }\n',
@@ -151,13 +177,13 @@ def test_a_file_that_does_not_parse_is_caught(checkout: Path) -> None:
 def test_a_broken_configuration_is_caught(
     checkout: Path, name: str, old: str, new: str, check: str, expected: str
 ) -> None:
-    config = _edit(checkout, name, old, new)
+    config = edit_tf(checkout, name, old, new)
     problems = getattr(terraform, check)(config)
     assert any(expected in p for p in problems), problems
 
 
 def test_a_flow_without_depends_on_is_caught(checkout: Path) -> None:
-    config = _edit(
+    config = edit_tf(
         checkout, "flows.tf", "depends_on = [genesyscloud_integration_action.action]", ""
     )
     assert any("depends_on" in p for p in terraform.check_flows_wired(config, checkout))
@@ -193,7 +219,7 @@ def test_committed_secrets_state_and_debug_are_caught(
     checkout: Path, name: str, content: str, expected: str
 ) -> None:
     (checkout / "terraform" / name).write_text(content)
-    assert any(expected in p for p in terraform.check_committed_files(checkout))
+    assert any(expected in p for p in tf_files.check_committed_files(checkout))
 
 
 def test_trigger_targets_are_read_from_the_variable() -> None:
@@ -206,7 +232,7 @@ def test_trigger_targets_are_read_from_the_variable() -> None:
 
 
 def test_a_trigger_target_that_is_not_deployed_is_caught(checkout: Path) -> None:
-    config = _edit(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
+    config = edit_tf(checkout, "variables.tf", '"coach-step-by-step"], var.trigger_workflow',
                    '"coach-step-by-step", "nightly"], var.trigger_workflow')  # fmt: skip
     assert terraform.check_trigger_targets(config) == [
         "trigger target 'nightly' is not in local.flows"
@@ -233,3 +259,45 @@ def test_a_second_trigger_on_another_topic_is_accepted(checkout: Path) -> None:
     config = terraform.load(checkout)
     assert terraform.check_trigger(config) == []
     assert terraform.check_references(config) == []
+
+
+def test_a_variable_is_validated_by_the_module_input_it_is_passed_to(checkout: Path) -> None:
+    config = terraform.load(checkout)
+    assert "sentiment_trigger_delay_seconds" in terraform.validated_by_modules(config)
+    config = edit_tf(
+        checkout,
+        "modules/acw_trigger/variables.tf",
+        "  validation {\n    condition     = var.delay_seconds >= 60 && var.delay_seconds <= 900\n"
+        "    error_message = \"delay_seconds must be between 60 and 900 (the trigger's "
+        'delay_by_seconds range)."\n  }\n',
+        "",
+    )
+    assert sorted(terraform.check_variables(config)) == [
+        "modules/acw_trigger: variable 'delay_seconds' has no validation block",
+        "variable 'scoring_trigger_delay_seconds' has no validation block",
+        "variable 'sentiment_trigger_delay_seconds' has no validation block",
+    ]
+
+
+def test_an_unused_module_folder_is_caught(checkout: Path) -> None:
+    shutil.copytree(
+        checkout / "terraform" / "modules" / "acw_trigger",
+        checkout / "terraform" / "modules" / "spare",
+    )
+    problems = terraform.check_references(terraform.load(checkout))
+    assert problems == ["modules/spare is not used by any module block"]
+
+
+def test_the_acw_triggers_are_one_module_called_twice() -> None:
+    config = terraform.load(ROOT)
+    calls = config.module_calls()
+    assert {n: str(c["delay_seconds"]) for n, c in calls.items()} == {
+        "scoring_trigger": "${var.scoring_trigger_delay_seconds}",
+        "sentiment_trigger": "${var.sentiment_trigger_delay_seconds}",
+    }
+    assert {config.called_module(c) is config.modules["acw_trigger"] for c in calls.values()} == {
+        True
+    }
+    variables = config.variables()
+    assert terraform.unquote(variables["scoring_trigger_delay_seconds"]["default"]) == 120
+    assert terraform.unquote(variables["sentiment_trigger_delay_seconds"]["default"]) == 300

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -12,19 +10,7 @@ from service.db import get_db
 from service.fakes.genesys import FakeGenesys
 from service.jobs import service as jobs
 from service.scoring.models import ScoringCall, ScoringRequest
-
-
-@pytest.fixture(scope="module")
-def genesys_server() -> Iterator[FakeGenesys]:
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gfake(genesys_server: FakeGenesys) -> FakeGenesys:
-    genesys_server.reset()
-    return genesys_server
+from tests.fixtures_genesys import close_app, point_at_fake
 
 
 def _care_form(fake: FakeGenesys) -> dict:
@@ -33,29 +19,23 @@ def _care_form(fake: FakeGenesys) -> dict:
 
 
 @pytest.fixture
-def e2e_app(settings, gfake, fake_llm):
-    form = _care_form(gfake)
-    s = settings.model_copy(
-        update={
-            "genesys_api_host": gfake.url,
-            "genesys_client_id": gfake.client_id,
-            "genesys_client_secret": type(settings.client_secret)(gfake.client_secret),
-            "genesys_backoff_base_seconds": 0.01,
-            "genesys_backoff_max_seconds": 0.05,
-            "genesys_requests_per_minute": 100000,
-            "genesys_service_user_id": gfake.org.evaluators[0],
-            "scoring_scorecard": f"genesys:{form['id']}",
-            "scoring_diarization_window_seconds": 0,
-            "scoring_min_duration_seconds": 0,
-            "scoring_min_turns": 2,
-            "scoring_asr_confidence_floor": 0.0,
-        }
+def e2e_app(settings, fake, fake_llm):
+    form = _care_form(fake)
+    s = point_at_fake(
+        settings,
+        fake,
+        genesys_service_user_id=fake.org.evaluators[0],
+        scoring_scorecard=f"genesys:{form['id']}",
+        scoring_diarization_window_seconds=0,
+        scoring_min_duration_seconds=0,
+        scoring_min_turns=2,
+        scoring_asr_confidence_floor=0.0,
     )
     app = create_app(s)
     assert app.extensions["genesys"] is not None  # the real HTTP client
     app.extensions["llm"] = fake_llm.chat()
     yield app
-    get_db(app).dispose()
+    close_app(app)
 
 
 def _conversation(fake: FakeGenesys, media: str) -> dict:
@@ -63,8 +43,8 @@ def _conversation(fake: FakeGenesys, media: str) -> dict:
 
 
 @pytest.mark.parametrize("media", ["chat", "voice"])
-def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
-    conv = _conversation(gfake, media)
+def test_score_and_write_back_through_fake_genesys(e2e_app, fake, auth, media):
+    conv = _conversation(fake, media)
     resp = e2e_app.test_client().post(
         "/data-actions/score-transcript",
         json={"conversationId": conv["id"], "mediaType": media},
@@ -81,11 +61,11 @@ def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
         row = s.get(ScoringRequest, out["jobId"])
         assert row.status == "written", (row.status, row.reason)
         assert row.agent_id == conv["_agentId"]
-        evaluation = gfake.org.evaluations[row.evaluation_id]
+        evaluation = fake.org.evaluations[row.evaluation_id]
     assert evaluation["status"] == "FINISHED"
-    assert evaluation["evaluator"]["id"] == gfake.org.evaluators[0]
+    assert evaluation["evaluator"]["id"] == fake.org.evaluators[0]
     assert evaluation["agent"]["id"] == conv["_agentId"]
-    assert evaluation["evaluationForm"]["id"] == _care_form(gfake)["id"]
+    assert evaluation["evaluationForm"]["id"] == _care_form(fake)["id"]
     assert evaluation["answers"]["comments"].startswith("[Automated QA]")
     # the fake computed the scoring set from our answer ids: they matched the form
     assert evaluation["answers"]["totalScore"] is not None
@@ -98,8 +78,8 @@ def test_score_and_write_back_through_fake_genesys(e2e_app, gfake, auth, media):
         assert triage[0].result["decision"] in ("assigned", "skipped", "duplicate", "rate_limited")
 
 
-def test_duplicate_delivery_and_replayed_writeback_create_one_evaluation(e2e_app, gfake, auth):
-    conv = _conversation(gfake, "chat")
+def test_duplicate_delivery_and_replayed_writeback_create_one_evaluation(e2e_app, fake, auth):
+    conv = _conversation(fake, "chat")
     client = e2e_app.test_client()
     body = {"conversationId": conv["id"], "communicationId": conv["_communicationId"]}
     first = client.post("/data-actions/score-transcript", json=body, headers=auth).get_json()
@@ -108,8 +88,8 @@ def test_duplicate_delivery_and_replayed_writeback_create_one_evaluation(e2e_app
     jobs.drain(e2e_app, e2e_app.config["QM_SETTINGS"])
     created = [
         eid
-        for eid in gfake.created_evaluations
-        if gfake.org.evaluations[eid]["conversation"]["id"] == conv["id"]
+        for eid in fake.created_evaluations
+        if fake.org.evaluations[eid]["conversation"]["id"] == conv["id"]
     ]
     assert len(created) == 1
     # replaying the write-back job (a retry after a lost answer) reuses the Idempotency-Key
@@ -121,19 +101,19 @@ def test_duplicate_delivery_and_replayed_writeback_create_one_evaluation(e2e_app
         s.flush()
         jobs.retry(s, job_id=wb.id)
     jobs.drain(e2e_app, e2e_app.config["QM_SETTINGS"])
-    assert len([e for e in gfake.created_evaluations if e in created]) == 1
-    assert len(gfake.created_evaluations) == 1
+    assert len([e for e in fake.created_evaluations if e in created]) == 1
+    assert len(fake.created_evaluations) == 1
 
 
-def test_form_changed_in_place_is_rescored_before_writing(e2e_app, gfake, auth):
-    conv = _conversation(gfake, "chat")
+def test_form_changed_in_place_is_rescored_before_writing(e2e_app, fake, auth):
+    conv = _conversation(fake, "chat")
     client = e2e_app.test_client()
     out = client.post(
         "/data-actions/score-transcript", json={"conversationId": conv["id"]}, headers=auth
     ).get_json()
     settings = e2e_app.config["QM_SETTINGS"]
     assert jobs.run_one(e2e_app, settings) == "done"  # scored against the form as it was
-    form = _care_form(gfake)
+    form = _care_form(fake)
     question = form["questionGroups"][0]["questions"][0]
     question["id"] += "-new"  # an admin's change: the old question id is gone
     jobs.drain(e2e_app, settings)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
 from service.fakes.calendars import FakeCalendars
-from service.fakes.genesys import FakeGenesys
 from service.fakes.server import serving
 from service.genesys.formats import genesys_datetime
 from service.jobs import service as jobs
@@ -19,6 +18,7 @@ from service.jobs.models import Job
 from service.sentiment import policies, slots
 from service.sentiment.models import SentimentSession
 from service.sentiment.schemas import SentimentPolicyDoc
+from tests.fixtures_genesys import point_at_fake
 
 pytestmark = pytest.mark.sqlite_only  # the booking job is the same on both; races are tested apart
 
@@ -26,30 +26,9 @@ URL = "/data-actions/evaluate-sentiment"
 SLOTS_API = "/api/v2/coaching/scheduleslots/*"
 
 
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
-
-
 @pytest.fixture
 def settings(settings, fake):
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_timeout_seconds = 2.0
-    settings.genesys_max_retries = 1
-    settings.genesys_requests_per_minute = 100_000
-    return settings
+    return point_at_fake(settings, fake, genesys_max_retries=1)
 
 
 @pytest.fixture

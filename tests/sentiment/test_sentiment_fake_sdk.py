@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,24 +12,9 @@ pytest.importorskip("PureCloudPlatformClientV2")
 from service.fakes.genesys import FakeGenesys
 from service.genesys.client import GenesysClient
 from service.genesys.formats import genesys_datetime
-from tests.genesys.conftest import make_settings
 from tests.genesys.test_genesys_sdk_models import check
 
 WFM = "/api/v2/workforcemanagement"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGenesys]:
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gclient(fake: FakeGenesys) -> Iterator[GenesysClient]:
-    client = GenesysClient(make_settings(fake))
-    yield client
-    client.close()
 
 
 def test_wfm_payloads_match_the_sdk(fake: FakeGenesys, gclient: GenesysClient) -> None:

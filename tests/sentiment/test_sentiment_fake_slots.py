@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from service.genesys.formats import (
     genesys_interval,
     parse_genesys_datetime,
 )
-from tests.genesys.conftest import make_settings
 
 _TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 DAY = _TODAY + timedelta(days=(1 - _TODAY.weekday()) % 7 or 7)  # the next Tuesday
@@ -35,20 +33,6 @@ def test_staffing_difference_is_the_worst_interval_of_the_slot() -> None:
     assert genesys_slots.staffing_difference(DAY.replace(hour=9, minute=45), 30) == -1.6
     assert genesys_slots.staffing_difference(DAY.replace(hour=9, minute=15), 30) == 1.2
     assert genesys_slots.staffing_difference(DAY.replace(hour=15), 60) == 2.6
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGenesys]:
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gclient(fake: FakeGenesys) -> Iterator[GenesysClient]:
-    client = GenesysClient(make_settings(fake))
-    yield client
-    client.close()
 
 
 def _query(gclient: GenesysClient, day: datetime, attendees: list[str], **extra) -> list[dict]:

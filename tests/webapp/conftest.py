@@ -7,38 +7,24 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
-from service.fakes.genesys import FakeGenesys
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
+from tests.fixtures_genesys import point_at_fake
+from tests.webapp import screens
 
 
 @pytest.fixture
 def settings(settings, fake):
     """Test settings pointed at the fake, with Genesys sign-in and the dev sign-in on."""
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_timeout_seconds = 2.0
-    settings.genesys_max_retries = 0
-    settings.web_genesys_client_id = fake.client_id
-    settings.web_genesys_client_secret = SecretStr(fake.client_secret)
-    settings.web_dev_signin = True
-    return settings
+    return point_at_fake(
+        settings,
+        fake,
+        genesys_max_retries=0,
+        web_genesys_client_id=fake.client_id,
+        web_genesys_client_secret=fake.client_secret,
+        web_dev_signin=True,
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -89,3 +75,10 @@ def add_assignment(app, agent_id: str, **over: Any) -> CoachingAssignment:
         row = CoachingAssignment(**values)
         db.add(row)
     return row
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the browser tests' screenshots went (``tests/webapp/screens.py``)."""
+    for folder in sorted({path.parent for path in screens.TAKEN}):
+        count = sum(path.parent == folder for path in screens.TAKEN)
+        terminalreporter.write_line(f"{count} screenshot(s) in {folder}")

@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium (Playwright, the Debian ``chromium`` binary): sign-in
 through the fake Genesys, the agent's and supervisor's pages, blind calibration scoring, access
-refusals, CSRF, expiry; axe-core on every page; screenshots into docs/screenshots/.
+refusals, CSRF, expiry; axe-core on every page; ``screenshot(page, name)`` of every page (a
+temporary folder, or ``QM_SCREENSHOTS=docs/screenshots``: ``tests/webapp/screens.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from service.transcripts.service import fetch_transcript
 from service.webapp.models import WebSession
 from service.workspace.models import CoachingSession
 from tests.webapp.conftest import add_assignment
+from tests.webapp.screens import screenshot, screenshot_dir
 
 pytestmark = pytest.mark.sqlite_only  # the pages' database work runs on both in test_web_pages
 
@@ -36,13 +38,16 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (.ci/run installs it)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+# The names tests written before tests/webapp/screens.py use; both follow QM_SCREENSHOTS.
+shot = screenshot
+SHOTS = screenshot_dir()
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +74,6 @@ def check_axe(page: Any) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == [], f"{page.url}: {bad}"
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def sign_in(browser: Any, server: ServerThread, name: str) -> Any:
@@ -158,18 +158,18 @@ def test_agent_signs_in_opens_a_session_and_acknowledges(app, fake, server, brow
     assert page.get_by_role("heading", name="My coaching").is_visible()
     assert page.get_by_text("+2").is_visible() and page.get_by_text("overdue").is_visible()
     check_axe(page)
-    shot(page, "agent-coaching-list")
+    screenshot(page, "agent-coaching-list")
     go(page, page.get_by_role("link", name="Empathy coaching"))
     assert page.get_by_text("Not yet").is_visible()
     check_axe(page)
-    shot(page, "agent-coaching-session")
+    screenshot(page, "agent-coaching-session")
     go(page, page.get_by_role("button", name="Acknowledge"))
     assert page.get_by_text("In progress").first.is_visible()
     assert page.get_by_role("button", name="Acknowledge").count() == 0
     go(page, page.get_by_role("link", name="Open evaluation"))
     assert page.locator("mark").first.inner_text() == quote  # verified evidence highlighted
     check_axe(page)
-    shot(page, "agent-evaluation")
+    screenshot(page, "agent-evaluation")
     # another agent's session and evaluation answer 404; a supervisor's page is refused
     with get_db(app).session_scope() as db:
         db.add(
@@ -199,7 +199,7 @@ def test_supervisor_sees_the_team_and_creates_a_group_session(app, fake, server,
     for agent in active:
         assert page.get_by_role("cell", name=fake.org.users[agent]["name"]).is_visible()
     check_axe(page)
-    shot(page, "supervisor-team")
+    screenshot(page, "supervisor-team")
     for agent in active[:2]:
         page.get_by_label(fake.org.users[agent]["name"]).check()
     page.get_by_label("Name", exact=True).fill("Call openings")
@@ -217,7 +217,7 @@ def test_supervisor_sees_the_team_and_creates_a_group_session(app, fake, server,
     feedback = page.get_by_role("textbox", name="Feedback").input_value()
     assert feedback == "Warm greeting, missed the recap."
     check_axe(page)
-    shot(page, "supervisor-session")
+    screenshot(page, "supervisor-session")
     page.context.close()
 
 
@@ -243,7 +243,7 @@ def test_sessions_expire_back_to_the_login_page(app, fake, server, browser):
     page.goto(server.url + "/app/coaching")
     assert page.url.endswith("/app/login")
     check_axe(page)
-    shot(page, "login")
+    screenshot(page, "login")
     page.context.close()
 
 
@@ -275,7 +275,7 @@ def test_panelists_score_blind_and_the_report_reveals_after_the_last(
     go(page, page.get_by_role("link", name="Show the transcript"))
     assert page.locator("ol.transcript li").count() > 0
     check_axe(page)
-    shot(page, "panelist-scoring")
+    screenshot(page, "panelist-scoring")
     page.reload()  # a fresh page: axe's injected script must not be on the page we submit
     page.get_by_label("Greeting (0–100)").fill("80")
     page.get_by_label("Close (0–100)").fill("60")
@@ -294,7 +294,7 @@ def test_panelists_score_blind_and_the_report_reveals_after_the_last(
     page.get_by_role("link", name="Open the report").click()  # revealed after the last score
     page.wait_for_load_state()
     assert "/report.html" in page.url and page.locator("table").count() > 0
-    shot(page, "calibration-report")
+    screenshot(page, "calibration-report")
     page.context.close()
 
 
@@ -338,7 +338,7 @@ def test_dispute_two_questions_supervisor_answers_agent_accepts(
     page.goto(server.url + "/app/reviews")
     assert page.get_by_role("link", name="Pending Review").get_attribute("aria-current") == "page"
     check_axe(page)
-    shot(page, "agent-reviews")
+    screenshot(page, "agent-reviews")
     go(page, page.locator(f'a[href="/app/evaluations/{eid}"]'))
     page.get_by_text("Dispute questions").click()
     boxes = page.get_by_role("checkbox", name="Dispute this answer")
@@ -347,7 +347,7 @@ def test_dispute_two_questions_supervisor_answers_agent_accepts(
         boxes.nth(i).check()
         reasons.nth(i).fill(f"I did this right ({i + 1}).")
     check_axe(page)
-    shot(page, "agent-dispute")
+    screenshot(page, "agent-dispute")
     go(page, page.get_by_role("button", name="Send dispute"))
     assert page.get_by_text("Pending Supervisor Review").first.is_visible()
     page.goto(server.url + "/app/coaching")
@@ -358,7 +358,7 @@ def test_dispute_two_questions_supervisor_answers_agent_accepts(
     assert page.get_by_role("link", name="1 disputes waiting").is_visible()  # on the team page
     page.goto(server.url + "/app/disputes")
     check_axe(page)
-    shot(page, "supervisor-disputes")
+    screenshot(page, "supervisor-disputes")
     go(page, page.get_by_role("link", name="Answer"))
     page.get_by_role("radio", name="Uphold the answer").first.check()
     page.get_by_role("radio", name="Change the answer").nth(1).check()
@@ -374,7 +374,7 @@ def test_dispute_two_questions_supervisor_answers_agent_accepts(
     comments.nth(0).fill("The recording confirms the original answer.")
     comments.nth(1).fill("Agreed, changing it.")
     check_axe(page)
-    shot(page, "supervisor-answer")
+    screenshot(page, "supervisor-answer")
     go(page, page.get_by_role("button", name="Send answers"))
     assert page.get_by_text("Pending Agent Review").first.is_visible()
     assert page.get_by_text("Upheld").is_visible() and page.get_by_text("Changed to").is_visible()
@@ -394,5 +394,5 @@ def test_dispute_two_questions_supervisor_answers_agent_accepts(
     row = page.locator("tbody tr").first
     assert "Resolved" in row.inner_text() and "\t1\t" in row.inner_text()
     check_axe(page)
-    shot(page, "agent-reviews-resolved")
+    screenshot(page, "agent-reviews-resolved")
     page.context.close()
