@@ -117,11 +117,13 @@ def main() -> None:
     print(f"classify:   {c_wall:.2f} s wall, {c_cpu:.2f} s CPU")
     print(f"runs:       {d_wall:.2f} s wall, {d_cpu:.2f} s CPU (add, decide, consume)")
     print(
-        f"items:      {i_wall:.2f} s wall, {i_cpu:.2f} s CPU (harness: building Item tuples, not counted)"
+        f"items:      {i_wall:.2f} s wall, {i_cpu:.2f} s CPU "
+        "(harness: building Item tuples, not counted)"
     )
     verdict = f"wall {'PASS' if wall < 5.0 else 'FAIL'}, CPU {'PASS' if cpu < 5.0 else 'FAIL'}"
     print(
-        f"decisions:  {wall:.2f} s wall, {cpu:.2f} s CPU = classify + runs (target < 5 s: {verdict})"
+        f"decisions:  {wall:.2f} s wall, {cpu:.2f} s CPU = classify + runs "
+        f"(target < 5 s: {verdict})"
     )
 
 
