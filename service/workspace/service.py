@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, any_, case, cast, func, literal, select, text, update
+from sqlalchemy import String, and_, any_, case, cast, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -54,21 +54,31 @@ def sync_from_assignments(db: Session, agent_ids: Collection[str]) -> int:
     """Give every automated assignment of these agents its one session; returns how many new.
 
     Idempotent and race-safe (``assignment_id`` is unique: a concurrent insert loses quietly).
-    Also carries a completed or cancelled assignment's status over to its open session.
+    Also carries a completed or cancelled assignment's status over to its open session. One
+    query finds both kinds of work (the agent's list runs this on every request).
     """
     if not agent_ids:
         return 0
-    missing = db.scalars(
-        select(CoachingAssignment)
+    closing = and_(
+        among(db, CoachingSession.agent_id, agent_ids),
+        CoachingSession.status.in_(list(rules.OPEN)),
+        CoachingAssignment.status.in_(list(rules.CLOSED)),
+    )
+    rows = db.execute(
+        select(CoachingAssignment, CoachingSession.id)
         .outerjoin(CoachingSession, CoachingSession.assignment_id == CoachingAssignment.id)
-        .where(among(db, CoachingAssignment.agent_id, agent_ids), CoachingSession.id.is_(None))
+        .where(
+            among(db, CoachingAssignment.agent_id, agent_ids),
+            or_(CoachingSession.id.is_(None), closing),
+        )
     ).all()
+    missing = [a for a, session_id in rows if session_id is None]
     auto = _auto_scores(db, [a.evaluation_id for a in missing])
     for a in missing:
         db.add(_session_of(a, auto.get(a.evaluation_id)))
     if missing:
         db.flush()
-    _close_finished(db, agent_ids)
+    _close_finished(db, [(sid, a.status) for a, sid in rows if sid is not None])
     return len(missing)
 
 
@@ -111,18 +121,9 @@ def _auto_scores(db: Session, evaluation_ids: list[str]) -> dict[str, float]:
     return {str(e): float(p) for e, p in rows if p is not None}
 
 
-def _close_finished(db: Session, agent_ids: Collection[str]) -> None:
-    """Carry closed assignments' statuses over to their open sessions: one UPDATE per status,
-    not one per session (the first team page after many closures updated thousands)."""
-    rows = db.execute(
-        select(CoachingSession.id, CoachingAssignment.status)
-        .join(CoachingAssignment, CoachingAssignment.id == CoachingSession.assignment_id)
-        .where(
-            among(db, CoachingSession.agent_id, agent_ids),
-            CoachingSession.status.in_(list(rules.OPEN)),
-            CoachingAssignment.status.in_(list(rules.CLOSED)),
-        )
-    ).all()
+def _close_finished(db: Session, rows: list[tuple[str, str]]) -> None:
+    """Set each (session id, closed assignment status): one UPDATE per status, not one per
+    session (the first team page after many closures updated thousands)."""
     by_status: dict[str, list[str]] = {}
     for session_id, status in rows:
         by_status.setdefault(status, []).append(session_id)
