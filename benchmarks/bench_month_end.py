@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import cProfile
 import logging
 import multiprocessing as mp
 import secrets
@@ -108,8 +109,39 @@ def post_events(base: str, auth: tuple[str, str], evaluations: list[dict[str, An
     return len(deliveries)
 
 
-def drain_with_workers(app: Any, settings: Settings, workers: int) -> float:
-    """Run the queue dry with ``workers`` threads; returns the seconds it took."""
+def _drain_loop(app: Any, settings: Settings, busy: Any) -> None:
+    while True:
+        if run_one(app, settings) is None:
+            if not busy():
+                return
+            time.sleep(0.05)
+
+
+def _measured(
+    loop: Any, thread_cpu: list[float] | None, profiles: list[cProfile.Profile] | None
+) -> None:
+    """Run ``loop`` in this thread, recording its CPU seconds and (optionally) its profile."""
+    cpu = time.thread_time()
+    if profiles is None:
+        loop()
+    else:
+        prof = cProfile.Profile(time.thread_time)
+        prof.runcall(loop)
+        profiles.append(prof)
+    if thread_cpu is not None:
+        thread_cpu.append(time.thread_time() - cpu)
+
+
+def drain_with_workers(
+    app: Any,
+    settings: Settings,
+    workers: int,
+    thread_cpu: list[float] | None = None,
+    profiles: list[cProfile.Profile] | None = None,
+) -> float:
+    """Run the queue dry with ``workers`` threads; returns the seconds it took. With
+    ``thread_cpu``, each worker thread appends the CPU seconds it used (``time.thread_time``);
+    with ``profiles``, each runs under its own ``cProfile`` timed by thread CPU and appends it."""
     db = get_db(app)
 
     def busy() -> bool:
@@ -118,11 +150,7 @@ def drain_with_workers(app: Any, settings: Settings, workers: int) -> float:
         return bool(c.get("queued", 0) + c.get("running", 0))
 
     def work() -> None:
-        while True:
-            if run_one(app, settings) is None:
-                if not busy():
-                    return
-                time.sleep(0.05)
+        _measured(lambda: _drain_loop(app, settings, busy), thread_cpu, profiles)
 
     start = time.monotonic()
     threads = [threading.Thread(target=work) for _ in range(workers)]

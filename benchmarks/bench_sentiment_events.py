@@ -14,8 +14,12 @@ judged interactions (target 0 and 0).
 from __future__ import annotations
 
 import argparse
+import collections
 import copy
+import cProfile
 import logging
+import pstats
+import re
 import secrets
 import sys
 import threading
@@ -26,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,6 +40,8 @@ from service import create_app
 from service.db import get_db
 from service.fakes.genesys import FakeGenesys
 from service.fakes.server import ServerThread
+from service.jobs.models import Job
+from service.limits.budget import WallClockPostgresBucket
 from service.sentiment.models import SentimentInteraction
 from service.settings import Settings
 
@@ -71,6 +77,42 @@ def post(base: str, auth: tuple[str, str], events: list[dict[str, Any]]) -> int:
     return len(deliveries)
 
 
+_TABLE = re.compile(r"^\s*(\w+)\b(?:.*?\b(?:FROM|INTO)\b)?\s+(\w+)", re.S | re.I)
+
+
+class Statements:
+    """SQL statements the app's engine runs (per kind and table) and the request budget's
+    bucket puts (pyrate-limiter, on its own psycopg connections), while ``on``."""
+
+    def __init__(self, engine: Any) -> None:
+        self.on = False
+        self.sql: collections.Counter[str] = collections.Counter()
+        self.puts = collections.Counter[str]()
+        event.listen(engine, "before_cursor_execute", self._sql)
+        original = WallClockPostgresBucket.put
+
+        def put(bucket: Any, item: Any) -> Any:
+            ok = original(bucket, item)
+            if self.on:
+                self.puts["admitted" if ok else "refused"] += 1
+            return ok
+
+        WallClockPostgresBucket.put = put  # type: ignore[method-assign]
+
+    def _sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self.on:
+            m = _TABLE.match(statement)
+            self.sql[f"{m.group(1).upper()} {m.group(2)}" if m else statement.split()[0]] += 1
+
+    def report(self, per: int) -> None:
+        total = sum(self.sql.values())
+        print(f"SQL statements per interaction: {total / per:.1f}")
+        for name, n in self.sql.most_common(12):
+            print(f"    {n / per:5.2f}  {name}")
+        admitted, refused = self.puts["admitted"], self.puts["refused"]
+        print(f"budget bucket puts: {admitted} admitted, {refused} refused (retried after a wait)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -78,6 +120,9 @@ def main() -> None:
     parser.add_argument("--rpm", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="write the worker threads' CPU profile (pstats) here"
+    )
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("service").setLevel(logging.ERROR)
@@ -108,8 +153,13 @@ def main() -> None:
         )
         ingest = time.monotonic() - t0
         fake.calls.clear()
-        seconds = drain_with_workers(app, settings, args.workers)
+        stmts = Statements(get_db(app).engine)
+        stmts.on, thread_cpu, cpu = True, [], time.process_time()
+        profiles: list[cProfile.Profile] | None = [] if args.profile else None
+        seconds = drain_with_workers(app, settings, args.workers, thread_cpu, profiles)
+        cpu, stmts.on = time.process_time() - cpu, False
         server.stop()
+        stats = app.extensions["genesys"].stats()
         with get_db(app).session_scope() as s:
             judged = s.scalar(select(func.count()).select_from(SentimentInteraction)) or 0
             needed_transcript = (
@@ -120,6 +170,7 @@ def main() -> None:
                 )
                 or 0
             )
+            attempts = s.scalar(select(func.sum(Job.attempts))) or 0
         get_db(app).dispose()
     calls = sum(fake.calls.values())
     transcript_calls = fake.calls_to("*/recordings") + fake.calls_to("*/transcripturl")
@@ -132,6 +183,22 @@ def main() -> None:
     print(f"Genesys calls: {calls}; per interaction without transcript: {plain / args.events:.3f}")
     print(f"drain time: {seconds:.1f} s; budget lower bound: {bound:.1f} s")
     print(f"time / lower bound: {seconds / bound:.3f} (target <= 1.15)")
+    print(
+        f"CPU during the drain: {cpu:.1f} s of this process ({cpu / seconds:.2f} cores; "
+        f"worker threads {sum(thread_cpu):.1f} s = {1000 * sum(thread_cpu) / args.events:.1f} ms "
+        f"per interaction; the rest is the fake Genesys and the budget's leak thread)"
+    )
+    print(
+        f"job attempts: {attempts} for {args.events} jobs; client 429s: {stats['throttled_429']}, "
+        f"retries: {stats['retries']}, unavailable: {stats['unavailable']}"
+    )
+    stmts.report(args.events)
+    if profiles:
+        merged = pstats.Stats(profiles[0])
+        for prof in profiles[1:]:
+            merged.add(prof)
+        merged.dump_stats(args.profile)
+        print(f"worker CPU profile: {args.profile} (python -m pstats {args.profile})")
 
 
 if __name__ == "__main__":

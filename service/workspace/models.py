@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, id_column, utcnow
+from service.workspace.rules import OPEN
+
+# The open statuses as SQL constants: the partial index below and the team overview's filter
+# (``service.team_overview``) must say the same, or PostgreSQL cannot use the index.
+OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN)) + ")"
 
 
 class CoachingSession(Base):
@@ -18,6 +23,15 @@ class CoachingSession(Base):
     __table_args__ = (
         Index("ix_coaching_sessions_agent_assigned", "agent_id", "assigned_on"),
         Index("ix_coaching_sessions_agent_status", "agent_id", "status"),
+        # The team page counts open sessions and overdue follow-ups per agent: an index-only
+        # scan of the open ones (workspace_0002).
+        Index(
+            "ix_coaching_sessions_open",
+            "agent_id",
+            "follow_up_on",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[str] = id_column()

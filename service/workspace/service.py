@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, any_, case, cast, func, literal, select, update
+from sqlalchemy import String, and_, any_, case, cast, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,7 +26,12 @@ from service.coaching.models import CoachingAssignment
 from service.errors import Forbidden, NotFound
 from service.scoring.models import ScoringRequest
 from service.workspace import rules
-from service.workspace.models import BestResponseExample, CoachingSession, SessionInteraction
+from service.workspace.models import (
+    OPEN_SQL,
+    BestResponseExample,
+    CoachingSession,
+    SessionInteraction,
+)
 from service.workspace.schemas import ExamplePick, InteractionMark, PlanUpdate, SessionCreate
 
 AUTOMATED = "automated"  # coach_id of sessions projected from automated assignments
@@ -49,21 +54,31 @@ def sync_from_assignments(db: Session, agent_ids: Collection[str]) -> int:
     """Give every automated assignment of these agents its one session; returns how many new.
 
     Idempotent and race-safe (``assignment_id`` is unique: a concurrent insert loses quietly).
-    Also carries a completed or cancelled assignment's status over to its open session.
+    Also carries a completed or cancelled assignment's status over to its open session. One
+    query finds both kinds of work (the agent's list runs this on every request).
     """
     if not agent_ids:
         return 0
-    missing = db.scalars(
-        select(CoachingAssignment)
+    closing = and_(
+        among(db, CoachingSession.agent_id, agent_ids),
+        CoachingSession.status.in_(list(rules.OPEN)),
+        CoachingAssignment.status.in_(list(rules.CLOSED)),
+    )
+    rows = db.execute(
+        select(CoachingAssignment, CoachingSession.id)
         .outerjoin(CoachingSession, CoachingSession.assignment_id == CoachingAssignment.id)
-        .where(among(db, CoachingAssignment.agent_id, agent_ids), CoachingSession.id.is_(None))
+        .where(
+            among(db, CoachingAssignment.agent_id, agent_ids),
+            or_(CoachingSession.id.is_(None), closing),
+        )
     ).all()
+    missing = [a for a, session_id in rows if session_id is None]
     auto = _auto_scores(db, [a.evaluation_id for a in missing])
     for a in missing:
         db.add(_session_of(a, auto.get(a.evaluation_id)))
     if missing:
         db.flush()
-    _close_finished(db, agent_ids)
+    _close_finished(db, [(sid, a.status) for a, sid in rows if sid is not None])
     return len(missing)
 
 
@@ -106,20 +121,19 @@ def _auto_scores(db: Session, evaluation_ids: list[str]) -> dict[str, float]:
     return {str(e): float(p) for e, p in rows if p is not None}
 
 
-def _close_finished(db: Session, agent_ids: Collection[str]) -> None:
-    rows = db.execute(
-        select(CoachingSession.id, CoachingAssignment.status)
-        .join(CoachingAssignment, CoachingAssignment.id == CoachingSession.assignment_id)
-        .where(
-            among(db, CoachingSession.agent_id, agent_ids),
-            CoachingSession.status.in_(list(rules.OPEN)),
-            CoachingAssignment.status.in_(list(rules.CLOSED)),
-        )
-    ).all()
+def _close_finished(db: Session, rows: list[tuple[str, str]]) -> None:
+    """Set each (session id, closed assignment status): one UPDATE per status, not one per
+    session (the first team page after many closures updated thousands)."""
+    by_status: dict[str, list[str]] = {}
     for session_id, status in rows:
-        db.execute(
-            update(CoachingSession).where(CoachingSession.id == session_id).values(status=status)
-        )
+        by_status.setdefault(status, []).append(session_id)
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), 1000):
+            db.execute(
+                update(CoachingSession)
+                .where(CoachingSession.id.in_(ids[start : start + 1000]))
+                .values(status=status)
+            )
 
 
 # --- reading ---
@@ -379,7 +393,8 @@ TEAM_SYNC_SECONDS = 10.0
 
 
 def team_overview(db: Session, agent_ids: Iterable[str], today: date) -> dict[str, AgentRow]:
-    """Open sessions and overdue follow-ups per agent, in one grouped query.
+    """Open sessions and overdue follow-ups per agent, in one grouped query over the open
+    sessions only (the partial index ``ix_coaching_sessions_open``; agents without any keep 0).
 
     The projection of automated assignments runs for a team at most every
     ``TEAM_SYNC_SECONDS`` per process (an agent's own list always runs it), so the overview
@@ -393,15 +408,14 @@ def team_overview(db: Session, agent_ids: Iterable[str], today: date) -> dict[st
         if len(synced) > 10_000:
             synced.clear()
         synced[key] = now
-    is_open = CoachingSession.status.in_(list(rules.OPEN))
-    overdue = and_(is_open, CoachingSession.follow_up_on < today)
+    overdue = CoachingSession.follow_up_on < today
     rows = db.execute(
         select(
             CoachingSession.agent_id,
-            func.sum(case((is_open, 1), else_=0)),
-            func.sum(case((overdue, 1), else_=0)),
+            func.count(),
+            func.count().filter(overdue),
         )
-        .where(among(db, CoachingSession.agent_id, ids))
+        .where(among(db, CoachingSession.agent_id, ids), text(OPEN_SQL))
         .group_by(CoachingSession.agent_id)
     ).all()
     out = {a: AgentRow(a, 0, 0) for a in ids}

@@ -291,3 +291,27 @@ def test_a_deleted_evaluation_closes_its_review(client, auth, people):
     client.post("/api/v1/events/genesys", json=_event("Finished", eventType="Delete"), headers=auth)
     got = client.get(f"{BASE}/ev-g", headers=people["agent"]).get_json()
     assert (got["reviewStatus"], got["outcome"]) == ("Closed", "evaluation_deleted")
+
+
+def test_waiting_counts_are_the_dispute_queue_per_agent(app, settings):
+    """The team page's counts: the supervisor's queue (own reviews and the team's), per agent."""
+    from collections import Counter
+
+    from service.auth.rules import Principal
+
+    add_review(app, "ev-a1", AGENT)
+    add_review(app, "ev-a2", AGENT)
+    add_review(app, "ev-o1", OTHER_AGENT, manager=OTHER_SUPERVISOR)
+    add_review(app, "ev-o2", OTHER_AGENT, manager=OTHER_SUPERVISOR)
+    add_review(app, "ev-x", "agent-3", manager=OTHER_SUPERVISOR)
+    with get_db(app).session_scope() as s:
+        for review in s.scalars(select(Review)):
+            if review.evaluation_id != "ev-a2":  # left Pending Agent Review
+                review.status = rules.PENDING_SUPERVISOR
+    me = Principal(subject="person-manager-1", role="supervisor", user_id=SUPERVISOR)
+    with get_db(app).session_scope() as s:
+        for team in (None, [OTHER_AGENT], [OTHER_AGENT, "agent-3"]):
+            queue = service.dispute_queue(s, principal=me, settings=settings, team=team)
+            counts = service.waiting_counts(s, principal=me, team=team)
+            assert counts == dict(Counter(row.agentId for row in queue))
+        assert counts == {AGENT: 1, OTHER_AGENT: 2, "agent-3": 1}

@@ -363,3 +363,43 @@ def test_team_overview_counts_open_and_overdue_for_a_large_team(app):
     assert rows["agent-00"].overdue == 1
     assert all(rows[a].open_sessions == 2 and rows[a].overdue == 1 for a in agents[1:])
     assert rows["nobody"].open_sessions == 0 and rows["nobody"].overdue == 0
+
+
+def test_team_overview_open_without_follow_up_is_not_overdue(app):
+    """An open session with no follow-up date counts as open, never overdue; each open status
+    counts (the partial index's statuses), closed ones do not."""
+    from service.workspace import rules as ws_rules
+    from service.workspace import service as ws
+
+    today = date.today()
+    statuses = sorted(ws_rules.STATUS_LABELS)
+    with get_db(app).session_scope() as db:
+        for status in statuses:
+            db.add(
+                CoachingSession(name=status, agent_id="agent-n", assigned_on=today, status=status)
+            )
+        db.add(
+            CoachingSession(
+                name="late",
+                agent_id="agent-n",
+                assigned_on=today,
+                follow_up_on=today - timedelta(days=1),
+                status="assigned",
+            )
+        )
+    with get_db(app).session_scope() as db:
+        row = ws.team_overview(db, ["agent-n"], today)["agent-n"]
+    assert row.open_sessions == len(ws_rules.OPEN) + 1
+    assert row.overdue == 1
+
+
+def test_open_sessions_index_matches_the_open_statuses():
+    """The migration's index predicate is the models' (and so the query's) open statuses."""
+    import importlib
+
+    from service.workspace.models import OPEN_SQL
+
+    migration = importlib.import_module(
+        "service.migrations.versions.workspace_0002_open_sessions_index"
+    )
+    assert migration.OPEN == OPEN_SQL
