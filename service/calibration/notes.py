@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
 from service.calibration.models import RubricNote
-from service.calibration.service import get, require_staff
+from service.calibration.service import require_staff, visible_session
 from service.errors import Conflict
 
 
@@ -24,7 +24,7 @@ def add_rubric_note(
     """Record the next version of a criterion's agreed interpretation; raises ``NotFound``."""
     require_staff(principal)
     if session_id is not None:
-        get(db, session_id=session_id)
+        visible_session(db, session_id=session_id, principal=principal)
     for _attempt in range(5):
         latest = db.scalar(
             select(func.max(RubricNote.version)).where(
