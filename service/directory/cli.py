@@ -18,12 +18,12 @@ def sync() -> None:
     from service.cli import _app_and_settings
     from service.db import get_db
     from service.directory import service
-    from service.genesys import get_genesys
+    from service.genesys import NOT_CONFIGURED, get_genesys
 
     app, _ = _app_and_settings()
     api = get_genesys(app)
     if api is None:
-        raise InputError("Genesys is not configured (QM_GENESYS_*): nothing to sync from.")
+        raise InputError(NOT_CONFIGURED)
     with get_db(app).session_scope() as session:
         count = service.sync_users(session, api)
     click.echo(f"{count} users stored")
