@@ -23,6 +23,7 @@ from service.calibration.models import (
     CalibrationInteraction,
     CalibrationPanelist,
     CalibrationSession,
+    RubricNote,
 )
 from service.db import get_db, utcnow
 from service.directory import service as directory
@@ -71,6 +72,12 @@ def _seed_division(app: Flask, client: Any, div: str) -> dict[str, str]:
         )
         db.add_all([review, coaching, cal, rec])
         db.flush()
+        version = 1 if div == A else 2
+        db.add(
+            RubricNote(
+                form_id="form-1", question_id="q1", version=version, text=div, session_id=cal.id
+            )
+        )
         ids.update(coaching=coaching.id, calibration=cal.id, recognition=rec.id)
         ids["interaction"] = cal.interactions[0].id
     listed = client.get(f"/api/v1/assignments?agentId={agent}", headers=basic_header())
@@ -123,6 +130,31 @@ def _leaks(text: str, b_ids: set[str], asked: str = "") -> list[str]:
     return sorted(i for i in b_ids if i in text and i not in asked)
 
 
+# Reads with a query string (the walk below only fills path parameters): filters naming B.
+QUERIES = [
+    "/api/v1/calibration/rubric-notes?formId=form-1",
+    f"/api/v1/assignments?agentId=agent-{B}",
+    f"/api/v1/assignments?evaluationId=eval-{B}",
+    f"/api/v1/reviews?tab=disputes&agentId=agent-{B}",
+    "/api/v1/reviews?tab=resolved",
+    f"/api/v1/sentiment/recognitions?agentId=agent-{B}",
+    f"/api/v1/sentiment/balance?agentId=agent-{B}",
+    "/app/reviews?tab=disputes",
+    "/app/coaching?status=assigned",
+]
+
+
+def _walk_queries(client, headers, seeded) -> tuple[list, str]:
+    b_ids, wrong, seen = _b_ids(seeded), [], []
+    for path in QUERIES:
+        resp = client.get(path, headers=headers)
+        text = resp.get_data(as_text=True)
+        seen.append(text)
+        if _leaks(text, b_ids, path):
+            wrong.append((path, _leaks(text, b_ids, path)))
+    return wrong, "\n".join(seen)
+
+
 def _walk_api(app, client, headers, seeded) -> tuple[list, str]:
     spec = client.get("/api/v1/openapi.json", headers=basic_header()).get_json()
     adapter = app.url_map.bind("localhost")
@@ -154,6 +186,14 @@ def test_a_division_a_person_sees_nothing_of_b_through_any_route(
     wrong, seen = _walk_api(app, client, _token(settings, role), seeded)
     assert wrong == []
     assert seeded[A]["agent"] in seen  # the control: A's own data is there
+    wrong, seen = _walk_queries(client, _token(settings, role), seeded)
+    assert wrong == []
+    assert seeded[A]["calibration"] in seen  # A's rubric note keeps its session
+
+
+def test_the_query_walk_sees_b_without_a_scope(client, settings, seeded):
+    _wrong, seen = _walk_queries(client, _token(settings, "admin", None), seeded)
+    assert seeded[B]["calibration"] in seen and seeded[B]["assignment"] in seen
 
 
 def test_an_unscoped_token_sees_both_divisions(app, client, settings, seeded):
