@@ -31,6 +31,7 @@ from service import create_app
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
 from service.directory.models import DirectoryEntry
+from service.directory.service import analyze
 from service.settings import Settings
 from service.workspace.models import CoachingSession, SessionInteraction
 
@@ -105,6 +106,7 @@ def seed(app, n_agents: int, n_sessions: int, rng: random.Random) -> list[str]:
         ):
             for start in range(0, len(rows), 2000):
                 db.execute(insert(model), rows[start : start + 2000])
+        analyze(db)  # as a directory sync leaves it
     return agents
 
 
@@ -193,6 +195,8 @@ def main() -> int:
             )
             and ok
         )
+        ms = timed(supervisor, "/app/coaching", args.requests)
+        ok = report("coached list (sup-1 coaches every session)", ms) and ok
         scoped = signed_in(app, "sup-1", "supervisor", agents, divisions="div-a")
         timed(scoped, "/app/team", 3)  # warm-up
         ms = timed(scoped, "/app/team", args.requests)

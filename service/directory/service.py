@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.db import utcnow
@@ -57,4 +58,13 @@ def sync_users(db: Session, api: GenesysApi, page_size: int = PAGE_SIZE) -> int:
         stored += put_entities(db, "user", page.get("entities") or [])
         if number >= int(page.get("pageCount") or 1):
             break
+    analyze(db)
     return stored
+
+
+def analyze(db: Session) -> None:
+    """Fresh planner statistics of the directory on PostgreSQL: without them, right after the
+    first sync, the division filter's semi-join is planned as a nested loop (0.2 s instead of
+    12 ms for 10,000 sessions, ``benchmarks/bench_pages.py``)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ANALYZE directory_entries"))
