@@ -6,7 +6,9 @@ Seeds a fresh migrated PostgreSQL database (not timed): N agents, each with sess
 sessions (half of them projected from automated coaching assignments, so the projection's
 anti-join runs over every assignment), one marked interaction each. Timed: each request inside
 the Flask app (test client, no network), from the request to the rendered page; a random agent
-for the list, a supervisor whose team is all the agents for the team page.
+for the list, a supervisor whose team is all the agents for the team page; then the same
+supervisor signed in for division A only (half the agents live in A, half in B: the division
+rule of ``service/auth/divisions.py`` cuts the team and their coached sessions).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from benchmarks._harness import database
 from service import create_app
 from service.coaching.models import CoachingAssignment
 from service.db import get_db
+from service.directory.models import DirectoryEntry
+from service.directory.service import analyze
 from service.settings import Settings
 from service.workspace.models import CoachingSession, SessionInteraction
 
@@ -90,18 +94,24 @@ def seed(app, n_agents: int, n_sessions: int, rng: random.Random) -> list[str]:
                 "created_at": datetime.now(UTC),
             }
         )
+    directory = [
+        {"kind": "user", "id": a, "division_id": "div-a" if i % 2 == 0 else "div-b", "name": a}
+        for i, a in enumerate(agents)
+    ]
     with get_db(app).session_scope() as db:
         for model, rows in (
+            (DirectoryEntry, directory),
             (CoachingAssignment, assignments),
             (CoachingSession, sessions),
             (SessionInteraction, interactions),
         ):
             for start in range(0, len(rows), 2000):
                 db.execute(insert(model), rows[start : start + 2000])
+        analyze(db)  # as a directory sync leaves it
     return agents
 
 
-def signed_in(app, user_id: str, role: str, team: list[str]):
+def signed_in(app, user_id: str, role: str, team: list[str], divisions: str = ""):
     """A test client signed in through the development sign-in (loopback)."""
     import re
 
@@ -110,7 +120,13 @@ def signed_in(app, user_id: str, role: str, team: list[str]):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     resp = client.post(
         "/app/auth/dev",
-        data={"csrf_token": token, "user_id": user_id, "role": role, "team": ",".join(team)},
+        data={
+            "csrf_token": token,
+            "user_id": user_id,
+            "role": role,
+            "team": ",".join(team),
+            "divisions": divisions,
+        },
     )
     assert resp.status_code == 303, resp.status_code
     return client
@@ -196,6 +212,14 @@ def main() -> int:
             )
             and ok
         )
+        ms = timed(supervisor, "/app/coaching", args.requests)
+        ok = report("coached list (sup-1 coaches every session)", ms) and ok
+        scoped = signed_in(app, "sup-1", "supervisor", agents, divisions="div-a")
+        timed(scoped, "/app/team", 3)  # warm-up
+        ms = timed(scoped, "/app/team", args.requests)
+        ok = report(f"team page, division A only ({args.agents // 2})", ms) and ok
+        ms = timed(scoped, "/app/coaching", args.requests)
+        ok = report("coached list, division A only", ms) and ok
         get_db(app).dispose()
     if PROFILE is not None:
         PROFILE.dump_stats(args.profile)

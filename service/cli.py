@@ -355,19 +355,34 @@ def token() -> None:
 )
 @click.option("--user-id", required=True, help="The person's Genesys user id (not empty).")
 @click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 720))
-def token_issue(role: str, user_id: str, ttl_hours: float) -> None:
+@click.option(
+    "--division",
+    "divisions",
+    multiple=True,
+    help="A Genesys division id the person may see (repeat; default: every division).",
+)
+def token_issue(role: str, user_id: str, ttl_hours: float, divisions: tuple[str, ...]) -> None:
     """Print a signed Bearer token scoped to one person and role.
 
     Agents see only their own assignments and scores; panelists see only their own calibration
-    scores until a session is revealed. Rotating QM_SECRET_KEY revokes every token.
+    scores until a session is revealed. With ``--division`` a supervisor, evaluator or admin
+    sees only those divisions' people (docs/governance.md); without it, every division.
+    Rotating QM_SECRET_KEY revokes every token.
     """
+    from service.auth.rules import ALL_DIVISIONS
     from service.auth.service import issue_token
 
     if not user_id.strip():
         raise click.BadParameter("must not be empty", param_hint="--user-id")
+    ids = frozenset(d.strip() for d in divisions)
+    if "" in ids:
+        raise click.BadParameter("must not be empty", param_hint="--division")
+    scope = None if not ids or ALL_DIVISIONS in ids else ids
     settings = load_settings()
     scoped = settings.model_copy(update={"token_ttl_seconds": int(ttl_hours * 3600)})
-    click.echo(issue_token(scoped, f"{role}:{user_id}", role=role, user_id=user_id))
+    click.echo(
+        issue_token(scoped, f"{role}:{user_id}", role=role, user_id=user_id, divisions=scope)
+    )
 
 
 def _register_domain_commands() -> None:

@@ -208,6 +208,41 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
     }
 )
 
+# Reads and writes that span the whole org (every division's jobs, exports, statistics over all
+# evaluators, org-wide configuration): a person whose grants cover only some divisions is
+# refused with 403 ``all_divisions_required`` (docs/governance.md "Divisions").
+ALL_DIVISIONS_ONLY: frozenset[str] = frozenset(
+    {
+        "coaching.genesys_event",
+        "scoring.scoring_event",
+        "coaching.put_policy",
+        "coaching.delete_policy",
+        "sentiment.list_policies",
+        "sentiment.put_policy",
+        "scoring.get_scoring_request",
+        "scoring.invalidate_scorecard",
+        "jobs.list_jobs",
+        "jobs.get_job",
+        "jobs.retry_job",
+        "jobs.retry_dead",
+        "jobs.purge_jobs",
+        "calibration.create_session",
+        "calibration.add_to_pool",
+        "calibration.draw_candidates",
+        "calibration.reliability_report",
+        "calibration.evaluators_report",
+        "calibration.calibrators_report",
+        "calibration.criteria_report",
+        "calibration.ai_report",
+        "calibration.list_programs",
+        "calibration.get_program",
+        "calibration.put_program",
+        "calibration.tick_programs",
+        "calibration.calibrators_vs_leadership",
+        *(e for e in MATRIX if e.startswith("exports.")),
+    }
+)
+
 
 def access(endpoint: str) -> Access | None:
     """The matrix row of a Flask endpoint, or None (then the route is refused)."""
@@ -240,6 +275,10 @@ Rules behind the table:
   is for admins and the integration credential.
 - Event intake (`/api/v1/events/genesys`, `/api/v1/scoring/events`) is for the integration; an
   admin may replay an event.
+- Divisions (docs/governance.md): a person token or web session carries the person's Genesys
+  divisions (`qmloop token issue --division ID`, repeatable; default every division). A scoped
+  person sees only objects of agents in those divisions (others answer 404, lists leave them
+  out); routes marked **‡** span the whole org and answer 403 `all_divisions_required` to them.
 - With `QM_ORG_ALLOWLIST` set, data actions and `POST /oauth/token` also need an
   `ININ-Organization-Id` header naming an allowed org (missing or empty: 403
   `org_header_required`); on other routes the header is optional, but a listed org must be allowed.
@@ -273,7 +312,8 @@ def render_markdown(routes: list[tuple[str, str, str]]) -> str:
             cells = ["public"] * len(ROLES)
         else:
             cells = [_MARK[row.cell(role)] for role in ROLES]
-        lines.append(f"| {method} | `{path}` | " + " | ".join(cells) + " |")
+        mark = " ‡" if endpoint in ALL_DIVISIONS_ONLY else ""
+        lines.append(f"| {method} | `{path}`{mark} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from service.auth.rules import (
     claims_valid,
     parse_basic,
     parse_bearer,
+    parse_divisions,
     secrets_match,
     token_claims,
 )
@@ -39,12 +40,22 @@ def client_valid(settings: Settings, client_id: str, secret: str) -> bool:
 
 
 def issue_token(
-    settings: Settings, subject: str, role: str = "integration", user_id: str = ""
+    settings: Settings,
+    subject: str,
+    role: str = "integration",
+    user_id: str = "",
+    divisions: frozenset[str] | None = None,
 ) -> str:
-    """Sign an access token for the subject; raises ``ValueError`` for a person without an id."""
+    """Sign an access token for the subject; ``divisions`` None is every division.
+
+    Raises ``ValueError`` for a person without an id or an empty division set.
+    """
     if role in PERSON_ROLES and not user_id.strip():
         raise ValueError("a person token needs a non-empty user id")
-    claims = token_claims(subject, role, user_id, int(time.time()), settings.token_ttl_seconds)
+    if divisions is not None and not divisions:
+        raise ValueError("a division-scoped token needs at least one division id")
+    now = int(time.time())
+    claims = token_claims(subject, role, user_id, now, settings.token_ttl_seconds, divisions)
     return jwt.encode({"alg": "HS256"}, claims, _signing_key(settings))
 
 
@@ -56,7 +67,12 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise Unauthorized("The access token is invalid.", code="invalid_token") from exc
     if not claims_valid(claims, int(time.time())):
         raise Unauthorized("The access token is expired or invalid.", code="invalid_token")
-    return Principal(str(claims["sub"]), str(claims["role"]), str(claims.get("uid") or ""))
+    return Principal(
+        str(claims["sub"]),
+        str(claims["role"]),
+        str(claims.get("uid") or ""),
+        parse_divisions(claims.get("div")),
+    )
 
 
 def authenticate(settings: Settings, authorization: str) -> Principal:

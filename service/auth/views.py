@@ -138,6 +138,11 @@ def gate(settings: Settings) -> None:
         raise Forbidden(
             f"The {principal.role} role may not call this route.", code="role_forbidden"
         )
+    if principal.division_scoped and request.endpoint in matrix.ALL_DIVISIONS_ONLY:
+        raise Forbidden(
+            "This route spans every division; your grants cover only some.",
+            code="all_divisions_required",
+        )
     g.principal = principal
 
 

@@ -49,15 +49,12 @@ def collect(fmt: str) -> None:
     from service.calibration.collect import collect_open_sessions
     from service.cli import _app_and_settings
     from service.db import get_db, utcnow
-    from service.genesys import get_genesys
+    from service.genesys import NOT_CONFIGURED, get_genesys
 
     app, _settings = _app_and_settings()
     genesys = get_genesys(app)
     if genesys is None:
-        raise InputError(
-            "Genesys is not configured: set QM_GENESYS_API_HOST (or QM_GENESYS_REGION), "
-            "QM_GENESYS_CLIENT_ID and QM_GENESYS_CLIENT_SECRET"
-        )
+        raise InputError(NOT_CONFIGURED)
     with get_db(app).session_scope() as db:
         totals = collect_open_sessions(db, genesys=genesys, now=utcnow())
     if fmt == "json":

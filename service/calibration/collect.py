@@ -12,7 +12,13 @@ from service.auth.rules import Principal
 from service.calibration import sources
 from service.calibration.models import CalibrationInteraction, CalibrationSession
 from service.calibration.schemas import AnswerIn, ScoreIn
-from service.calibration.service import get, panel_ids, progress, require_staff, upsert_score
+from service.calibration.service import (
+    panel_ids,
+    progress,
+    require_staff,
+    upsert_score,
+    visible_session,
+)
 from service.errors import InvalidInput
 
 
@@ -27,7 +33,7 @@ def collect_from_genesys(
     require_staff(principal)
     if genesys is None:
         raise InvalidInput("Genesys is not configured here.", code="genesys_not_configured")
-    sess = get(db, session_id=session_id)
+    sess = visible_session(db, session_id=session_id, principal=principal)
     counts = {"collected": 0, "pending": 0, "skipped": 0}
     if progress(db, sess, now).revealed:
         return counts

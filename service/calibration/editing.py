@@ -24,7 +24,7 @@ from service.calibration.models import (
     CalibrationSession,
 )
 from service.calibration.schemas import AI_PREFIX
-from service.calibration.service import ON_BEHALF_ROLES, get, progress
+from service.calibration.service import ON_BEHALF_ROLES, progress, visible_session
 from service.calibration.service import close as close_now
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -49,7 +49,7 @@ def _editable(db: Session, session_id: str, principal: Principal, now: datetime)
     """The session, if the caller may edit it and it is not revealed yet."""
     if principal.role not in ON_BEHALF_ROLES:
         raise Forbidden("Only an admin can edit a session.", code="admin_only")
-    sess = get(db, session_id=session_id)
+    sess = visible_session(db, session_id=session_id, principal=principal)
     if progress(db, sess, now).revealed:
         raise Conflict("A revealed session cannot be edited.", code="session_revealed")
     return sess
@@ -126,14 +126,14 @@ def audit_log(db: Session, *, session_id: str, principal: Principal) -> list[Cal
     """A session's changes, oldest first (staff only)."""
     if not principal.is_staff:
         raise Forbidden("Only QA staff can read the audit.", code="staff_only")
-    get(db, session_id=session_id)
+    visible_session(db, session_id=session_id, principal=principal)
     query = select(CalibrationAudit).where(CalibrationAudit.session_id == session_id)
     return list(db.scalars(query.order_by(CalibrationAudit.at, CalibrationAudit.id)))
 
 
 def close(db: Session, *, session_id: str, principal: Principal, now: datetime):
     """Reveal now (admin or integration), audited the first time; idempotent."""
-    was_open = get(db, session_id=session_id).closed_at is None
+    was_open = visible_session(db, session_id=session_id, principal=principal).closed_at is None
     sess = close_now(db, session_id=session_id, principal=principal, now=now)
     if was_open:
         audit(db, sess, principal, "closed", {}, now)

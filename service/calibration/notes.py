@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.auth.rules import Principal
 from service.calibration.models import RubricNote
-from service.calibration.service import get, require_staff
-from service.errors import Conflict
+from service.calibration.service import require_staff, visible_session
+from service.errors import Conflict, NotFound
 
 
 def add_rubric_note(
@@ -24,7 +24,7 @@ def add_rubric_note(
     """Record the next version of a criterion's agreed interpretation; raises ``NotFound``."""
     require_staff(principal)
     if session_id is not None:
-        get(db, session_id=session_id)
+        visible_session(db, session_id=session_id, principal=principal)
     for _attempt in range(5):
         latest = db.scalar(
             select(func.max(RubricNote.version)).where(
@@ -54,3 +54,17 @@ def rubric_notes(db: Session, *, form_id: str, question_id: str | None = None) -
     if question_id:
         query = query.where(RubricNote.question_id == question_id)
     return list(db.scalars(query.order_by(RubricNote.question_id, RubricNote.version)))
+
+
+def hidden_sessions(db: Session, found: list[RubricNote], principal: Principal) -> set[str]:
+    """Session ids of ``found`` notes the caller may not open (another division's session):
+    the note's text is the org's agreed reading of a criterion, its session is not theirs."""
+    hidden: set[str] = set()
+    if not principal.division_scoped:
+        return hidden
+    for session_id in {n.session_id for n in found if n.session_id}:
+        try:
+            visible_session(db, session_id=session_id, principal=principal)
+        except NotFound:
+            hidden.add(session_id)
+    return hidden

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.calibration import reveal, rules, sources
 from service.calibration.jobs import AI_SCORE, MIRROR_ONE
@@ -63,9 +64,11 @@ def can_view(sess: CalibrationSession, principal: Principal) -> bool:
 
 
 def visible_session(db: Session, *, session_id: str, principal: Principal) -> CalibrationSession:
-    """A session the caller may open; others get the same 404 as a missing one."""
+    """A session the caller may open; others get the same 404 as a missing one (also a session
+    with an interaction of an agent outside the caller's divisions: docs/governance.md)."""
     sess = get(db, session_id=session_id)
-    if not can_view(sess, principal):
+    agents = {i.agent_id for i in sess.interactions}
+    if not can_view(sess, principal) or divisions.visible_agents(db, principal, agents) != agents:
         raise NotFound("No such calibration session.", code="session_not_found")
     return sess
 
@@ -77,6 +80,12 @@ def list_visible(db: Session, *, principal: Principal) -> list[CalibrationSessio
         query = query.join(CalibrationPanelist).where(
             CalibrationPanelist.evaluator_id == (principal.user_id or "\0")
         )
+    if principal.division_scoped:
+        outside = select(CalibrationInteraction.id).where(
+            CalibrationInteraction.session_id == CalibrationSession.id,
+            ~divisions.agent_clause(principal, CalibrationInteraction.agent_id),
+        )
+        query = query.where(~exists(outside))
     return list(db.scalars(query.limit(500)))
 
 
@@ -226,7 +235,7 @@ def close(
     """Reveal a session before its deadline (admin or integration only); idempotent."""
     if principal.role not in ON_BEHALF_ROLES:
         raise Forbidden("Only an admin can close a session early.", code="admin_only")
-    sess = get(db, session_id=session_id)
+    sess = visible_session(db, session_id=session_id, principal=principal)
     if sess.closed_at is None:
         sess.closed_at = now
         db.flush()

@@ -103,15 +103,15 @@ def score_out(sess: CalibrationSession, score: CalibrationScore) -> ScoreOut:
     )
 
 
-def note_out(note: RubricNote) -> RubricNoteOut:
-    """Serialize a rubric note."""
+def note_out(note: RubricNote, hidden: set[str] | None = None) -> RubricNoteOut:
+    """Serialize a rubric note; a session id in ``hidden`` (not the caller's) is left out."""
     return RubricNoteOut(
         id=note.id,
         formId=note.form_id,
         questionId=note.question_id,
         version=note.version,
         text=note.text,
-        sessionId=note.session_id,
+        sessionId=None if note.session_id in (hidden or set()) else note.session_id,
         author=note.author,
         createdAt=note.created_at,
     )
@@ -364,8 +364,10 @@ def add_note() -> Response:
 def list_notes() -> Response:
     """A form's rubric notes, every version, oldest first."""
     q = parse_query(RubricNoteQuery)
-    found = notes.rubric_notes(get_session(), form_id=q.formId, question_id=q.questionId)
-    return respond(RubricNoteList(notes=[note_out(n) for n in found]))
+    db = get_session()
+    found = notes.rubric_notes(db, form_id=q.formId, question_id=q.questionId)
+    hidden = notes.hidden_sessions(db, found, current_principal())
+    return respond(RubricNoteList(notes=[note_out(n, hidden) for n in found]))
 
 
 @data_action(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, literal, select
 from sqlalchemy.orm import Session
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.coaching import rules
 from service.coaching.models import CoachingAssignment, CoachingPolicy
@@ -22,6 +23,7 @@ def list_assignments(
 ) -> list[CoachingAssignment]:
     """Assignments matching the filters, newest first; agents only get their own."""
     stmt = select(CoachingAssignment)
+    stmt = stmt.where(divisions.agent_clause(principal, CoachingAssignment.agent_id))
     agent_id = query.agentId
     if not principal.is_staff:
         agent_id = principal.user_id or "\0"  # an agent token without a user id sees nothing
@@ -59,7 +61,11 @@ def delivery_jobs(session: Session, rows: list[CoachingAssignment]) -> dict[str,
 def get(session: Session, *, assignment_id: str, principal: Principal) -> CoachingAssignment:
     """One assignment; raises ``NotFound`` (also for another agent's assignment)."""
     a = session.get(CoachingAssignment, assignment_id)
-    if a is None or (not principal.is_staff and a.agent_id != principal.user_id):
+    if (
+        a is None
+        or (not principal.is_staff and a.agent_id != principal.user_id)
+        or not divisions.agent_visible(session, principal, a.agent_id)
+    ):
         raise NotFound(f"No coaching assignment {assignment_id}.", code="assignment_not_found")
     return a
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.db import utcnow
 from service.disputes import rules
@@ -36,8 +37,17 @@ def limits_of(settings: Settings) -> rules.Limits:
 
 
 def _scope(principal: Principal, team: Collection[str] | None) -> ColumnElement[bool] | None:
-    """The rows a caller may see: everything (None) for admins and the integration, the team
-    (the agent's Genesys manager, or ``team`` agent ids) for a supervisor, own rows for others."""
+    """The rows a caller may see: ``_role_scope`` within the caller's divisions."""
+    own = _role_scope(principal, team)
+    if not principal.division_scoped:
+        return own
+    in_divisions = divisions.agent_clause(principal, Review.agent_id)
+    return in_divisions if own is None else and_(own, in_divisions)
+
+
+def _role_scope(principal: Principal, team: Collection[str] | None) -> ColumnElement[bool] | None:
+    """Everything (None) for admins and the integration, the team (the agent's Genesys manager,
+    or ``team`` agent ids) for a supervisor, own rows for others."""
     if principal.role in ALL_ROWS:
         return None
     if principal.role == "supervisor":
@@ -70,7 +80,11 @@ def _get(
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     review = session.scalar(query)
-    if review is None or not visible(review, principal, team):
+    if (
+        review is None
+        or not visible(review, principal, team)
+        or not divisions.agent_visible(session, principal, review.agent_id)
+    ):
         raise NotFound("No such review.", code="review_not_found")
     return review
 

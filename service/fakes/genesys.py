@@ -77,6 +77,7 @@ class FakeGenesys:
             self.evaluation_versions: dict[str, list[Json]] = {}  # retracted, by evaluation id
             self.transcript_downloads: list[dict[str, str]] = []  # request headers seen
             self.faults.clear()
+            self.app.extensions.pop("fake_signin", None)  # sign-in codes, users' tokens, grants
 
     # ------------------------------------------------------------------ server
 

@@ -19,7 +19,7 @@ from service.fakes.genesys_forms import (
     ZERO_FORM,
     form_json,
 )
-from service.fakes.genesys_sample import DIVISION
+from service.fakes.genesys_sample import DIVISION, DIVISION_B
 from service.fakes.genesys_scoring import score
 from service.fakes.genesys_transcripts import add_conversations
 from service.genesys.formats import genesys_datetime
@@ -64,6 +64,7 @@ class Org:
                     "state": u["state"],
                     "title": u["title"],
                     "managerId": (u.get("manager") or {}).get("id"),
+                    "divisionId": u["division"]["id"],
                 }
                 for u in self.users.values()
             ],
@@ -111,13 +112,21 @@ class _Ids:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
 
-def user_json(uid: str, name: str, state: str, title: str, manager: str | None) -> Json:
-    """A ``User`` as GET /api/v2/users/{id} returns it."""
+def user_json(
+    uid: str,
+    name: str,
+    state: str,
+    title: str,
+    manager: str | None,
+    division: Json | None = None,
+) -> Json:
+    """A ``User`` as GET /api/v2/users/{id} returns it (in ``division``, default: home)."""
     username = name.lower().replace(" ", ".") + "@example.com"
+    div = division or DIVISION
     return {
         "id": uid,
         "name": name,
-        "division": {**DIVISION, "selfUri": f"/api/v2/authorization/divisions/{DIVISION['id']}"},
+        "division": {**div, "selfUri": f"/api/v2/authorization/divisions/{div['id']}"},
         "department": "Customer Care",
         "email": username,
         "state": state,
@@ -131,12 +140,13 @@ def user_json(uid: str, name: str, state: str, title: str, manager: str | None) 
 
 
 def _people(org: Org, rng: random.Random, ids: _Ids) -> None:
+    """Two teams: Quinn Harper's (and Sam QA) in division A (home), Riley Adams's in B."""
     pairs = zip(rng.sample(FIRST, 11), rng.sample(LAST * 2, 11), strict=True)
     names = [f"{first} {last}" for first, last in pairs]
-    for name in ["Quinn Harper", "Riley Adams"]:
+    for name, division in [("Quinn Harper", DIVISION), ("Riley Adams", DIVISION_B)]:
         uid = ids()
         org.supervisors.append(uid)
-        org.users[uid] = user_json(uid, name, "active", "Team Lead", None)
+        org.users[uid] = user_json(uid, name, "active", "Team Lead", None, division)
     uid = ids()
     org.evaluators.append(uid)
     org.users[uid] = user_json(uid, "Sam QA", "active", "Quality Analyst", org.supervisors[0])
@@ -145,7 +155,8 @@ def _people(org: Org, rng: random.Random, ids: _Ids) -> None:
         uid = ids()
         org.agents.append(uid)
         manager = org.supervisors[i % 2]
-        org.users[uid] = user_json(uid, names[i], state, "Customer Care Agent", manager)
+        division = (DIVISION, DIVISION_B)[i % 2]
+        org.users[uid] = user_json(uid, names[i], state, "Customer Care Agent", manager, division)
 
 
 def _forms(org: Org, ids: _Ids) -> None:

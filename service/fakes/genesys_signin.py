@@ -1,9 +1,11 @@
 """Fake Genesys sign-in: ``/oauth/authorize`` (a page listing the sample users; ``login_hint``
 picks one directly), the authorization-code exchange on ``/oauth/token`` with PKCE checked,
-``/api/v2/users/me?expand=authorization`` and ``/api/v2/users/{id}/directreports``.
+``/api/v2/users/me?expand=authorization``, ``/api/v2/authorization/subjects/me`` (the grants:
+a role in a division), ``/api/v2/users/{id}/directreports`` and the paged ``/api/v2/users``.
 
 Permissions come from each sample user's title (Team Lead: supervisor, Quality Analyst:
-evaluator, agents: agent), as a real org's roles would grant them.
+evaluator, agents: agent), granted in the user's own division, as a real org's roles would; every
+user also holds the default Employee role in the home division.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
 from service.fakes.genesys_http import FakeError, fake
+from service.fakes.genesys_sample import DIVISION, DIVISIONS
 
 signin_bp = Blueprint("fake_signin", __name__)
 
@@ -31,6 +34,7 @@ PERMISSIONS_BY_TITLE: dict[str, list[str]] = {
     "Quality Analyst": ["quality:evaluation:add", "quality:calibration:add"],
     "Customer Care Agent": ["quality:evaluation:view", "coaching:appointment:view"],
 }
+EMPLOYEE = ["coaching:appointment:view"]  # Genesys's default role, granted in the home division
 CODE_TTL = 60.0
 
 
@@ -143,6 +147,84 @@ def users_me() -> Response:
             "permissions": perms,
         }
     return jsonify(user)
+
+
+def grant_in(app: Flask, user_id: str, divisions: list[str]) -> None:
+    """Grant the user's title role in ``divisions`` instead of their own division (tests)."""
+    with app.app_context():
+        _state().setdefault("grants", {})[user_id] = list(divisions)
+
+
+def _role_json(name: str, permissions: list[str], full: bool) -> dict[str, Any]:
+    """An ``AuthzGrantRole``; its policies only with ``includeFullRoles=true``."""
+    role: dict[str, Any] = {"id": "role-" + name.replace(" ", "-").lower(), "name": name}
+    if full:
+        role["policies"] = [
+            {"domain": d, "entityName": e, "actions": [a]}
+            for d, e, a in (p.split(":") for p in permissions)
+        ]
+    return role
+
+
+def _grant_json(user_id: str, division_id: str, role: dict[str, Any]) -> dict[str, Any]:
+    div: dict[str, Any] = {
+        "id": division_id,
+        "selfUri": f"/api/v2/authorization/divisions/{division_id}",
+    }
+    if division_id in DIVISIONS:
+        div.update(DIVISIONS[division_id], homeDivision=division_id == DIVISION["id"])
+    return {
+        "subjectId": user_id,
+        "division": div,
+        "role": role,
+        "grantMadeAt": "2026-01-05T09:00:00.000Z",
+    }
+
+
+@signin_bp.get("/api/v2/authorization/subjects/me")
+def subjects_me() -> Response:
+    """The token's user as an ``AuthzSubject``: each grant is a role in one division.
+
+    ``grant_in(app, user_id, divisions)`` moves a user's title role to other divisions, e.g.
+    ``["*"]``, Genesys's grant on every division.
+    """
+    user = fake().org.users[_me()]
+    full = request.args.get("includeFullRoles", "") == "true"
+    title = user.get("title", "")
+    role = _role_json(title, PERMISSIONS_BY_TITLE.get(title, []), full)
+    divisions = _state().get("grants", {}).get(user["id"]) or [user["division"]["id"]]
+    grants = [_grant_json(user["id"], d, role) for d in divisions]
+    grants.append(_grant_json(user["id"], DIVISION["id"], _role_json("Employee", EMPLOYEE, full)))
+    return jsonify(
+        {
+            "id": user["id"],
+            "name": user["name"],
+            "grants": grants,
+            "version": 1,
+            "selfUri": f"/api/v2/authorization/subjects/{user['id']}",
+        }
+    )
+
+
+@signin_bp.get("/api/v2/users")
+def list_users() -> Response:
+    """A page of users (``UserEntityListing``); ``state=any`` includes inactive and deleted."""
+    size = min(max(request.args.get("pageSize", 25, type=int) or 25, 1), 500)
+    number = max(request.args.get("pageNumber", 1, type=int) or 1, 1)
+    wanted = request.args.get("state", "active")
+    users = [u for u in fake().org.users.values() if wanted == "any" or u["state"] == wanted]
+    page = users[(number - 1) * size : number * size]
+    count = max(1, -(-len(users) // size))
+    return jsonify(
+        {
+            "entities": page,
+            "pageSize": size,
+            "pageNumber": number,
+            "total": len(users),
+            "pageCount": count,
+            "selfUri": f"/api/v2/users?pageSize={size}&pageNumber={number}",
+        }
+    )
 
 
 @signin_bp.get("/api/v2/users/<user_id>/directreports")

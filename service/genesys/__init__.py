@@ -9,6 +9,12 @@ if TYPE_CHECKING:
 
     from service.genesys.api import GenesysApi
 
+# The one line a command prints when it needs Genesys and none is configured.
+NOT_CONFIGURED = (
+    "Genesys is not configured: set QM_GENESYS_API_HOST (or QM_GENESYS_REGION), "
+    "QM_GENESYS_CLIENT_ID and QM_GENESYS_CLIENT_SECRET"
+)
+
 
 def get_genesys(app: Flask | None = None) -> GenesysApi | None:
     """The app's Genesys client (any ``GenesysApi``), or None when Genesys is not configured."""

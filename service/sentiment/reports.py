@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.coaching.models import CoachingAssignment
 from service.db import utcnow
@@ -23,6 +24,7 @@ def recognitions(
     if not principal.is_staff:
         agent_id = principal.user_id or "\0"
     stmt = where_given(select(Recognition), {Recognition.agent_id: agent_id})
+    stmt = stmt.where(divisions.agent_clause(principal, Recognition.agent_id))
     return RecognitionList(
         recognitions=[
             RecognitionOut(
@@ -54,9 +56,13 @@ def balance(
     if not principal.is_staff:
         raise Forbidden("The balance report is for supervisors.")
     since = (now or utcnow()) - timedelta(days=days)
-    rec_q = select(Recognition.agent_id, func.count()).where(Recognition.created_at > since)
+    rec_q = select(Recognition.agent_id, func.count()).where(
+        Recognition.created_at > since, divisions.agent_clause(principal, Recognition.agent_id)
+    )
     cor_q = select(CoachingAssignment.agent_id, func.count()).where(
-        CoachingAssignment.created_at > since, CoachingAssignment.status != "cancelled"
+        CoachingAssignment.created_at > since,
+        CoachingAssignment.status != "cancelled",
+        divisions.agent_clause(principal, CoachingAssignment.agent_id),
     )
     if agent_id:
         rec_q = rec_q.where(Recognition.agent_id == agent_id)

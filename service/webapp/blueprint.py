@@ -10,6 +10,8 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from pydantic import ValidationError
 
 from service import get_settings
+from service.auth import divisions
+from service.auth.views import current_principal
 from service.db import get_session
 from service.errors import BadRequest
 from service.webapp import names, signin
@@ -54,7 +56,7 @@ def done(location: str) -> Response:
 def team() -> dict[str, str]:
     """The signed-in supervisor's team: their Genesys direct reports as {id: name}, fetched at
     sign-in and again once older than ``QM_WEB_TEAM_CACHE_SECONDS`` (the old list is kept when
-    Genesys does not answer)."""
+    Genesys does not answer); only those in the person's divisions (docs/governance.md)."""
     found: dict[str, str] = session.get("team") or {}
     token = session.get("token")
     settings = get_settings()
@@ -64,7 +66,8 @@ def team() -> dict[str, str]:
         if fresh is not None:
             session["team"], found = fresh, fresh
         session["team_at"] = time.time()
-    return found
+    allowed = divisions.visible_agents(get_session(), current_principal(), found)
+    return {agent: name for agent, name in found.items() if agent in allowed}
 
 
 def form_data(*lists: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.errors import NotFound
 from service.genesys import get_genesys
@@ -59,7 +60,11 @@ def build(
 ) -> EvaluationView:
     """The page's content; raises ``NotFound`` for an unknown evaluation or another's."""
     ref = ws.evaluation_ref(db, evaluation_id) or _review_ref(db, evaluation_id)
-    if ref is None or not may_see(ref.agent_id, principal, team):
+    if (
+        ref is None
+        or not may_see(ref.agent_id, principal, team)
+        or not divisions.agent_visible(db, principal, ref.agent_id)
+    ):
         raise NotFound("No such evaluation.", code="evaluation_not_found")
     view = EvaluationView(evaluation_id, ref.agent_id)
     view.review = _review(db, evaluation_id, principal, team)

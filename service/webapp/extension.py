@@ -11,7 +11,7 @@ from flask import Flask, Response, redirect, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from service.auth.rules import Principal
+from service.auth.rules import Principal, parse_divisions
 from service.errors import ServiceError, problem
 from service.settings import Settings
 from service.webapp import rules, signin
@@ -33,7 +33,11 @@ def cookie_principal() -> Principal | None:
         return None
     if not is_app_path(request.path) and request.method not in SAFE:
         return None
-    return Principal(f"web:{uid}", str(role), str(uid))
+    try:
+        scope = parse_divisions(session.get("divisions"))
+    except ValueError:
+        return None  # a session written by hand or by an older release: sign in again
+    return Principal(f"web:{uid}", str(role), str(uid), scope)
 
 
 def _secret(settings: Settings) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 # Highest first: a person holding permissions of several roles gets the highest one.
@@ -54,6 +55,45 @@ def role_for(
             if any(permission_matches(h, required) for h in held):
                 return role
     return None
+
+
+def grant_permissions(grant: Mapping[str, Any]) -> list[str]:
+    """The ``domain:entity:action`` permissions of one Genesys ``AuthzGrant``'s role policies
+    (present with ``includeFullRoles=true``)."""
+    policies = (grant.get("role") or {}).get("policies") or []
+    return [
+        f"{p.get('domain')}:{p.get('entityName')}:{action}"
+        for p in policies
+        if isinstance(p, Mapping)
+        for action in p.get("actions") or []
+    ]
+
+
+def divisions_for(
+    grants: Iterable[Mapping[str, Any]],
+    role: str,
+    role_map: Mapping[str, Sequence[str]] | None = None,
+) -> frozenset[str] | None:
+    """The divisions a person sees in ``role``: those of the grants (``AuthzGrant``: a role in a
+    division) whose role holds a permission that makes ``role`` (``DEFAULT_ROLE_MAP`` merged
+    with ``role_map``). None (every division) when such a grant is on division ``*``, Genesys's
+    "all divisions". A grant without policies counts for its division (a role we cannot
+    inspect). Example: a Team Lead grant in division A plus the Employee role in Home gives a
+    supervisor {A}: Employee's permissions do not make a supervisor.
+    """
+    wanted = {**DEFAULT_ROLE_MAP, **(role_map or {})}.get(role, ())
+    found: set[str] = set()
+    for grant in grants:
+        division = str((grant.get("division") or {}).get("id") or "")
+        held = grant_permissions(grant)
+        if not division or (
+            held and not any(permission_matches(h, w) for h in held for w in wanted)
+        ):
+            continue
+        if division == "*":
+            return None
+        found.add(division)
+    return frozenset(found)
 
 
 def apps_host(api_base_url: str) -> str:

@@ -13,6 +13,8 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, Response
 from requests import RequestException
 
+from service.db import get_session
+from service.directory import service as directory
 from service.errors import Forbidden, Unauthorized
 from service.settings import Settings
 from service.webapp import rules
@@ -22,12 +24,14 @@ PKCE = {"code_challenge_method": "S256"}
 
 @dataclass
 class Person:
-    """A signed-in person: Genesys user id, name, role, and (supervisors) their team."""
+    """A signed-in person: Genesys user id, name, role, (supervisors) their team, and the
+    Genesys divisions they may see (None: every division; docs/governance.md)."""
 
     user_id: str
     name: str
     role: str
     team: dict[str, str] = field(default_factory=dict)  # agent id -> name
+    divisions: frozenset[str] | None = None
 
 
 def init_oauth(app: Flask, settings: Settings) -> OAuth:
@@ -109,17 +113,40 @@ def genesys_person(client: Any, settings: Settings, token: dict[str, Any]) -> Pe
             code="no_role",
         )
     team = direct_reports(client, str(me["id"]), token) if role in ("supervisor", "admin") else {}
-    return Person(str(me["id"]), str(me.get("name") or ""), role, team or {})
+    scope = granted_divisions(client, token, role, settings)
+    return Person(str(me["id"]), str(me.get("name") or ""), role, team or {}, scope)
+
+
+def granted_divisions(
+    client: Any, token: dict[str, Any], role: str, settings: Settings
+) -> frozenset[str] | None:
+    """``GET /api/v2/authorization/subjects/me?includeFullRoles=true``: the divisions in which
+    the person holds their QM Loop role (``rules.divisions_for``); None is every division.
+
+    Raises ``requests.HTTPError`` when Genesys refuses (sign-in then fails: no scope, no entry).
+    """
+    resp = client.get(
+        "api/v2/authorization/subjects/me", params={"includeFullRoles": "true"}, token=token
+    )
+    resp.raise_for_status()
+    grants = (resp.json() or {}).get("grants") or []
+    return rules.divisions_for(grants, role, settings.web_role_map)
 
 
 def direct_reports(client: Any, user_id: str, token: dict[str, Any]) -> dict[str, str] | None:
-    """``GET /api/v2/users/{id}/directreports`` as {id: name}; None when Genesys refuses."""
+    """``GET /api/v2/users/{id}/directreports`` as {id: name}; None when Genesys refuses.
+
+    Each report's division goes to the directory copy on the way (``service.directory``)."""
     resp = client.get(f"api/v2/users/{user_id}/directreports", token=token)
     if resp.status_code != 200:
         return None
     body = resp.json()
-    users = body if isinstance(body, list) else body.get("entities") or []
-    return {str(u["id"]): str(u.get("name") or "") for u in users if isinstance(u, dict)}
+    found = body if isinstance(body, list) else body.get("entities") or []
+    users = [u for u in found if isinstance(u, dict)]
+    db = get_session()  # their divisions, for the rule; committed now (SQLite: one writer)
+    directory.put_entities(db, "user", users)
+    db.commit()
+    return {str(u["id"]): str(u.get("name") or "") for u in users}
 
 
 def _oidc_person(settings: Settings, token: dict[str, Any]) -> Person:

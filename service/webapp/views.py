@@ -14,7 +14,7 @@ from flask import Response, current_app, redirect, request, session
 from pydantic import ValidationError
 
 from service import get_settings
-from service.auth.rules import PERSON_ROLES
+from service.auth.rules import PERSON_ROLES, divisions_claim, parse_divisions
 from service.auth.views import current_principal
 from service.db import get_session, utcnow
 from service.errors import BadRequest, Forbidden, NotFound
@@ -86,6 +86,7 @@ def _sign_in(person: signin.Person) -> None:
         role=person.role,
         team=person.team,
         team_at=time.time(),
+        divisions=divisions_claim(person.divisions),
     )
 
 
@@ -110,7 +111,10 @@ def dev_signin() -> Response:
         raise BadRequest("Give a user id and a role.", code="invalid_form")
     team_ids = [t.strip() for t in request.form.get("team", "").split(",") if t.strip()]
     name = request.form.get("name", "").strip()[:200] or uid
-    _sign_in(signin.Person(uid, name, role, {t: t for t in team_ids}))
+    scope = [d.strip() for d in request.form.get("divisions", "").split(",") if d.strip()]
+    person = signin.Person(uid, name, role, {t: t for t in team_ids})
+    person.divisions = parse_divisions(scope) if scope else None
+    _sign_in(person)
     return redirect("/app/", 303)  # type: ignore[return-value]
 
 
@@ -135,7 +139,7 @@ def coaching_list() -> tuple[str, int]:
     rows = ws.list_for_agent(
         get_session(), me.user_id, status=query.status, sort=query.sort, order=query.order
     )
-    coached = ws.list_coached(get_session(), me.user_id) if me.role != "agent" else []
+    coached = ws.list_coached(get_session(), me.user_id, me) if me.role != "agent" else []
     return page(
         "coaching_list.html",
         rows=rows,

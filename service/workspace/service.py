@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.auth import divisions
 from service.auth.rules import Principal
 from service.coaching.models import CoachingAssignment
 from service.errors import Forbidden, NotFound
@@ -187,13 +188,17 @@ def apply_review_state(db: Session, sessions: list[CoachingSession]) -> None:
         db.flush()
 
 
-def list_coached(db: Session, coach_id: str) -> list[CoachingSession]:
-    """Sessions this person coaches, open ones first then newest; at most 200."""
+def list_coached(
+    db: Session, coach_id: str, principal: Principal | None = None
+) -> list[CoachingSession]:
+    """Sessions this person coaches (within ``principal``'s divisions), open ones first then
+    newest; at most 200."""
     closed = case((CoachingSession.status.in_(list(rules.CLOSED)), 1), else_=0)
+    scope = divisions.agent_clause(principal, CoachingSession.agent_id) if principal else None
     return list(
         db.scalars(
             select(CoachingSession)
-            .where(CoachingSession.coach_id == coach_id)
+            .where(CoachingSession.coach_id == coach_id, *([scope] if scope is not None else []))
             .order_by(closed, CoachingSession.assigned_on.desc(), CoachingSession.id)
             .limit(200)
         )
@@ -212,7 +217,11 @@ def visible(
             selectinload(CoachingSession.examples),
         ],
     )
-    if sess is None or not may_view(sess, principal, team):
+    if (
+        sess is None
+        or not may_view(sess, principal, team)
+        or not divisions.agent_visible(db, principal, sess.agent_id)
+    ):
         raise NotFound("No such coaching session.", code="coaching_session_not_found")
     apply_review_state(db, [sess])
     return sess
@@ -263,6 +272,8 @@ def create_sessions(
     agents = list(dict.fromkeys(data.agents))
     if principal.role == "supervisor" and any(a not in team for a in agents):
         raise Forbidden("You can only coach your own team.", code="not_your_team")
+    if divisions.visible_agents(db, principal, agents) != set(agents):
+        raise NotFound("No such agent in your divisions.", code="agent_not_found")
     group = str(uuid.uuid4()) if len(agents) > 1 else ""
     made = []
     for agent in agents:

@@ -60,6 +60,13 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def server(app) -> Iterator[ServerThread]:
+    from service.directory.service import sync_users
+    from service.genesys import get_genesys
+
+    api = get_genesys(app)
+    assert api is not None
+    with get_db(app).session_scope() as db:  # as the worker's first directory.sync does
+        sync_users(db, api)
     srv = ServerThread(app).start()
     yield srv
     srv.stop()

@@ -280,14 +280,18 @@ def test_genesys_signin_maps_roles_and_caches_the_team(app, settings, fake):
     reports = [u for u in fake.org.users.values() if (u.get("manager") or {}).get("id") == sup]
     active = [u for u in reports if u["state"] != "deleted"]
     assert active and all(u["name"] in html for u in active)
-    # a new direct report shows once the cache is stale (QM_WEB_TEAM_CACHE_SECONDS), not before
-    newcomer = fake.org.users[fake.org.supervisors[1]]
+    # a new direct report shows once the cache is stale (QM_WEB_TEAM_CACHE_SECONDS), not before;
+    # Riley leads division B's team: moved into the supervisor's division A for this test
+    riley = fake.org.users[fake.org.supervisors[1]]
+    newcomer = {**riley, "division": fake.org.users[sup]["division"]}
     fake.org.users[newcomer["id"]] = {**newcomer, "manager": {"id": sup}}
     assert newcomer["name"] not in client.get("/app/team").get_data(as_text=True)
     stale = app.test_client()
     app.config["QM_SETTINGS"].web_team_cache_seconds = 0
     _genesys_signin(stale, fake, sup)
     fake.org.users[newcomer["id"]] = newcomer
+    assert newcomer["name"] not in stale.get("/app/team").get_data(as_text=True)
+    fake.org.users[newcomer["id"]] = {**riley, "manager": {"id": sup}}  # in division B: hidden
     assert newcomer["name"] not in stale.get("/app/team").get_data(as_text=True)
     fake.org.users[newcomer["id"]] = {**newcomer, "manager": {"id": sup}}
     assert newcomer["name"] in stale.get("/app/team").get_data(as_text=True)
