@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from service import get_settings
 from service.db import get_session
 from service.errors import BadRequest
-from service.webapp import names, signin
+from service.webapp import names, quotes, signin
 from service.workspace import rules as ws_rules
 
 bp = Blueprint(
@@ -22,6 +22,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/app/static",
 )
+bp.add_app_template_filter(quotes.redact, "redact")  # quotes shown to people (quotes.py)
 
 
 SPEAKERS = {"ivr": "IVR", "agent": "Agent", "customer": "Customer", "acd": "Queue"}
