@@ -52,3 +52,37 @@ def test_evaluation_page_without_topics_or_when_genesys_refuses(app, client, fak
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "<dt>Topics</dt>" not in html
     assert "The transcript is not available" in html
+
+
+@pytest.fixture
+def _fresh_topics():
+    from service.webapp import names
+
+    names.TOPICS_CACHE.clear()
+    yield
+    names.TOPICS_CACHE.clear()
+
+
+def _session_page(app, client, fake, with_topics: bool) -> tuple[str, list[str]]:
+    evaluation, agent, topics = _fake_evaluation(app, fake, with_topics)
+    dev_signin(client, agent, "agent")
+    html = client.get("/app/coaching").get_data(as_text=True)
+    session_id = html.split('href="/app/coaching/')[1].split('"')[0]
+    return f"/app/coaching/{session_id}", topics
+
+
+def test_session_interactions_show_their_topics(app, client, fake, _fresh_topics):
+    page, topics = _session_page(app, client, fake, with_topics=True)
+    html = client.get(page).get_data(as_text=True)
+    assert "Topics: " + ", ".join(topics) in html
+    calls = fake.calls_to("/api/v2/speechandtextanalytics/*")
+    client.get(page)  # cached: Genesys is not asked again
+    assert fake.calls_to("/api/v2/speechandtextanalytics/*") == calls
+
+
+def test_session_page_renders_without_topics_when_genesys_refuses(app, client, fake, _fresh_topics):
+    page, _ = _session_page(app, client, fake, with_topics=True)
+    fake.faults.fail_next(5, status=403, pattern="/api/v2/speechandtextanalytics/*")
+    resp = client.get(page)
+    assert resp.status_code == 200 and "Topics:" not in resp.get_data(as_text=True)
+    assert "Interactions marked for coaching" in resp.get_data(as_text=True)
