@@ -15,8 +15,6 @@ would, for the refusal tests: ``{"nonce": "x"}``, ``{"aud": "x"}``, ``{"iss": "x
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import secrets
 import time
@@ -28,6 +26,7 @@ from flask import Flask, Response, jsonify, redirect, request
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from service.fakes.oauth_checks import client_credentials, oauth_error, pkce_matches
 from service.fakes.server import ServerThread
 
 KID = "fake-oidc-1"
@@ -179,14 +178,14 @@ class FakeOidc:
     def _token(self) -> Response:
         form = request.form.to_dict()
         if not self._client_ok(form):
-            return _error("invalid_client", 401)
+            return oauth_error("invalid_client", 401)
         grant = self.codes.pop(form.get("code", ""), None)
         if form.get("grant_type") != "authorization_code" or grant is None:
-            return _error("invalid_grant")
+            return oauth_error("invalid_grant")
         if grant["expires"] < time.time() or grant["redirect_uri"] != form.get("redirect_uri"):
-            return _error("invalid_grant")
+            return oauth_error("invalid_grant")
         if not pkce_matches(grant["challenge"], form.get("code_verifier", "")):
-            return _error("invalid_grant")
+            return oauth_error("invalid_grant")
         access = secrets.token_urlsafe(24)
         self.access[access] = grant["sub"]
         user = self.users[grant["sub"]]
@@ -201,32 +200,22 @@ class FakeOidc:
         )
 
     def _client_ok(self, form: dict[str, str]) -> bool:
-        header = request.headers.get("Authorization", "")
-        cid, secret = form.get("client_id", ""), form.get("client_secret", "")
-        if header.startswith("Basic "):
-            try:
-                cid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-            except (ValueError, UnicodeDecodeError):
-                return False
-        return cid == self.client_id and secrets.compare_digest(secret, self.client_secret)
+        found = client_credentials(form)
+        return (
+            found is not None
+            and found[0] == self.client_id
+            and secrets.compare_digest(found[1], self.client_secret)
+        )
 
     def _userinfo(self) -> Response:
         header = request.headers.get("Authorization", "")
         sub = self.access.get(header.removeprefix("Bearer ").strip())
         if sub is None:
-            return _error("invalid_token", 401)
+            return oauth_error("invalid_token", 401)
         user = self.users[sub]
         return jsonify(
             {"sub": sub, "name": user.name, "email": user.email, self.roles_claim: user.roles}
         )
-
-
-def pkce_matches(challenge: str, verifier: str) -> bool:
-    """RFC 7636 S256: ``BASE64URL(SHA256(verifier)) == challenge`` (no padding)."""
-    if not verifier or not challenge:
-        return False
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == challenge
 
 
 def _authorize_problem(params: dict[str, str], client_id: str) -> str:
@@ -239,9 +228,3 @@ def _authorize_problem(params: dict[str, str], client_id: str) -> str:
     if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
         return "PKCE (code_challenge, S256) is required"
     return ""
-
-
-def _error(error: str, status: int = 400) -> Response:
-    resp = jsonify({"error": error})
-    resp.status_code = status
-    return resp

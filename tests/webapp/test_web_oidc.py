@@ -9,7 +9,8 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from service.fakes.oidc import FakeOidc, pkce_matches
+from service.fakes.oauth_checks import pkce_matches
+from service.fakes.oidc import FakeOidc
 
 ROLE_MAP = {
     "agent": ["QM.Agent"],
