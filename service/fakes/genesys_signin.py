@@ -10,8 +10,6 @@ user also holds the default Employee role in the home division.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import secrets
 import time
@@ -22,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 
 from service.fakes.genesys_http import FakeError, fake
 from service.fakes.genesys_sample import DIVISION, DIVISIONS
+from service.fakes.oauth_checks import client_credentials, oauth_error, pkce_matches
 
 signin_bp = Blueprint("fake_signin", __name__)
 
@@ -82,28 +81,13 @@ def authorize() -> Response:
 
 
 def _client_ok(form: dict[str, str]) -> bool:
-    header = request.headers.get("Authorization", "")
-    cid, secret = form.get("client_id", ""), form.get("client_secret", "")
-    if header.startswith("Basic "):
-        try:
-            cid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
+    found = client_credentials(form)
     f = fake()
-    return cid == f.client_id and (secret in ("", f.client_secret))
+    return found is not None and found[0] == f.client_id and found[1] in ("", f.client_secret)
 
 
 def _pkce_ok(grant: dict[str, Any], verifier: str) -> bool:
-    if grant["method"] != "S256" or not verifier:
-        return False
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == grant["challenge"]
-
-
-def _oauth_error(error: str, status: int = 400) -> Response:
-    resp = jsonify({"error": error})
-    resp.status_code = status
-    return resp
+    return grant["method"] == "S256" and pkce_matches(grant["challenge"], verifier)
 
 
 @signin_bp.before_app_request
@@ -115,14 +99,14 @@ def code_exchange() -> Response | None:
     if form.get("grant_type") != "authorization_code":
         return None
     if not _client_ok(form):
-        return _oauth_error("invalid_client", 401)
+        return oauth_error("invalid_client", 401)
     grant = _state()["codes"].pop(form.get("code", ""), None)
     if grant is None or grant["expires"] < time.time():
-        return _oauth_error("invalid_grant")
+        return oauth_error("invalid_grant")
     if grant["redirect_uri"] != form.get("redirect_uri", ""):
-        return _oauth_error("invalid_grant")
+        return oauth_error("invalid_grant")
     if not _pkce_ok(grant, form.get("code_verifier", "")):
-        return _oauth_error("invalid_grant")
+        return oauth_error("invalid_grant")
     token = fake().issue_token()
     _state()["users"][token] = grant["user"]
     return jsonify({"access_token": token, "token_type": "bearer", "expires_in": 86400})

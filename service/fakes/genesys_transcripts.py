@@ -214,11 +214,45 @@ def _one_conversation(
                 "programId": None,
                 "engineProvider": "GENESYS",
                 "phrases": phrases,
-                "analytics": {"sentiment": sentiment, "topics": [], "acoustic": []},
+                "analytics": {
+                    "sentiment": sentiment,
+                    "topics": topics_of(cid, phrases),
+                    "acoustic": [],
+                },
             }
         ],
         "uri": None,
     }
+
+
+# Topics a Speech & Text Analytics program detects (id, name); every other conversation has none.
+TOPICS = (
+    ("5b1a3c9e-0000-4000-8000-000000000101", "Billing dispute"),
+    ("5b1a3c9e-0000-4000-8000-000000000102", "Cancel service"),
+    ("5b1a3c9e-0000-4000-8000-000000000103", "Payment arrangement"),
+)
+
+
+def topics_of(cid: str, phrases: list[Json]) -> list[Json]:
+    """The transcript's ``analytics.topics`` (Developer Center shape: ``topicId``,
+    ``topicName``, ``topicPhrase``, ``transcriptPhrase``, ``confidence``, ``startTimeMs``,
+    ``duration``), chosen from the conversation id (no random draw: the sample stays the same)."""
+    pick = sum(cid.encode()) % (2 * len(TOPICS))
+    if pick >= len(TOPICS) or not phrases:
+        return []
+    topic_id, name = TOPICS[pick]
+    first = phrases[0]
+    return [
+        {
+            "topicId": topic_id,
+            "topicName": name,
+            "topicPhrase": name.lower(),
+            "transcriptPhrase": str(first.get("text") or ""),
+            "confidence": 0.82,
+            "startTimeMs": first.get("startTimeMs"),
+            "duration": {"milliseconds": 1200},
+        }
+    ]
 
 
 def org_division() -> str:

@@ -119,6 +119,7 @@ class Transcript:
     media_type: str = ""
     language: str = ""
     agent_user_ids: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # topic names detected by Speech & Text Analytics
 
     @property
     def is_voice(self) -> bool:
@@ -220,7 +221,22 @@ def parse_genesys(doc: dict[str, Any]) -> Transcript:
         media_type=str(doc.get("mediaType") or ""),
         language=str(transcripts[0].get("language") or ""),
         agent_user_ids=agents,
+        topics=topic_names(transcripts),
     )
+
+
+def topic_names(transcripts: list[Any]) -> tuple[str, ...]:
+    """Names of ``transcripts[].analytics.topics[]`` in order, once each; ids never (a topic
+    without a ``topicName`` is left out)."""
+    names: list[str] = []
+    for t in transcripts:
+        analytics = t.get("analytics") if isinstance(t, dict) else None
+        topics = analytics.get("topics") if isinstance(analytics, dict) else None
+        for topic in topics if isinstance(topics, list) else []:
+            name = str(topic.get("topicName") or "").strip() if isinstance(topic, dict) else ""
+            if name and name not in names:
+                names.append(name)
+    return tuple(names)
 
 
 def is_agent_participant(participant: dict[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from service.auth import divisions
 from service.auth.views import current_principal
 from service.db import get_session
 from service.errors import BadRequest
-from service.webapp import names, signin
+from service.webapp import names, quotes, signin
 from service.workspace import rules as ws_rules
 
 bp = Blueprint(
@@ -24,6 +24,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/app/static",
 )
+bp.add_app_template_filter(quotes.redact, "redact")  # quotes shown to people (quotes.py)
 
 
 SPEAKERS = {"ivr": "IVR", "agent": "Agent", "customer": "Customer", "acd": "Queue"}

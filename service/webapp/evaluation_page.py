@@ -43,6 +43,7 @@ class EvaluationView:
     questions: list[Question] = field(default_factory=list)
     turns: list[dict[str, Any]] = field(default_factory=list)  # speaker, parts[(text, marked)]
     transcript_note: str = ""
+    topics: tuple[str, ...] = ()  # Speech & Text Analytics topic names of the conversation
     review: Any = None  # service.disputes.schemas.ReviewOut when the caller may see one
 
 
@@ -77,7 +78,7 @@ def build(
     answers = (evaluation or {}).get("answers") or {}
     view.total = answers.get("totalScore", result.get("percentage"))
     view.questions = questions(form or {}, answers, dict(items))
-    view.turns, view.transcript_note = _turns(api, ref.conversation_id, items)
+    view.turns, view.transcript_note, view.topics = _turns(api, ref.conversation_id, items)
     return view
 
 
@@ -171,17 +172,21 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]
     return parts
 
 
-def _turns(api: Any, conversation_id: str, items: dict[str, Any]) -> tuple[list[Any], str]:
+def _turns(
+    api: Any, conversation_id: str, items: dict[str, Any]
+) -> tuple[list[Any], str, tuple[str, ...]]:
+    """Marked turns, a note when there is no transcript, and the conversation's topic names
+    (none when Genesys refuses or detected none: the page still renders)."""
     if api is None or not conversation_id:
-        return [], "The transcript is not available (Genesys is not configured)."
+        return [], "The transcript is not available (Genesys is not configured).", ()
     from service.transcripts.service import fetch_transcript
 
     try:
         transcript = fetch_transcript(api, conversation_id)
     except Exception as exc:
         log.info("transcript fetch failed: %s", type(exc).__name__)
-        return [], "The transcript is not available."
-    return turns_with_marks(transcript.turns, items), ""
+        return [], "The transcript is not available.", ()
+    return turns_with_marks(transcript.turns, items), "", transcript.topics
 
 
 def turns_with_marks(turns: Any, items: dict[str, Any]) -> list[dict[str, Any]]:

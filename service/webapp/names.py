@@ -4,14 +4,20 @@ Genesys client's user and form caches."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
+from cachetools import TTLCache
 from flask import session
 
 from service.genesys import get_genesys
 from service.workspace.service import AUTOMATED
 
 log = logging.getLogger(__name__)
+
+TOPICS_CACHE_SECONDS = 900
+TOPICS_CACHE: TTLCache[str, tuple[str, ...]] = TTLCache(maxsize=4096, ttl=TOPICS_CACHE_SECONDS)
+_topics_lock = threading.Lock()
 
 
 def person(user_id: str) -> str:
@@ -53,3 +59,27 @@ def actor(who: str) -> str:
     if who == "cli" or who.startswith("cli:"):
         return "Command line"
     return f"{who} (API)" if who else "Unknown"
+
+
+def topics(conversation_id: str) -> tuple[str, ...]:
+    """The conversation's Speech & Text Analytics topic names (from its transcript, through
+    the Genesys client and its budget), cached for ``TOPICS_CACHE_SECONDS`` per process;
+    () when there is none or Genesys cannot say (the page still renders)."""
+    if not conversation_id:
+        return ()
+    with _topics_lock:
+        if conversation_id in TOPICS_CACHE:
+            return TOPICS_CACHE[conversation_id]
+    api = get_genesys()
+    if api is None:
+        return ()
+    from service.transcripts.service import fetch_transcript
+
+    try:
+        found = fetch_transcript(api, conversation_id).topics
+    except Exception as exc:  # topics are never worth failing a page for
+        log.info("topics lookup failed: %s", type(exc).__name__)
+        return ()
+    with _topics_lock:
+        TOPICS_CACHE[conversation_id] = found
+    return found

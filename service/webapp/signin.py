@@ -8,9 +8,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, Response
+from joserfc.errors import JoseError
 from requests import RequestException
 
 from service.db import get_session
@@ -92,12 +94,44 @@ def finish(app: Flask, settings: Settings) -> tuple[Person, dict[str, Any]]:
     """
     client = provider(app, settings)
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(**_id_token_checks(client, settings))
         if settings.web_signin == "oidc":
-            return _oidc_person(settings, token), token
+            return _oidc_person(settings, token, client), token
         return genesys_person(client, settings, token), token
-    except (OAuthError, RequestException, KeyError, ValueError) as exc:
-        raise Unauthorized(f"Sign-in did not complete: {exc}", code="signin_failed") from exc
+    except (AuthlibBaseError, JoseError, RequestException, KeyError, ValueError) as exc:
+        raise Unauthorized(
+            f"Sign-in did not complete: {_why(exc)} Start again from the sign-in page; if it "
+            f"keeps failing, ask an admin. ({exc})",
+            code="signin_failed",
+        ) from exc
+
+
+def _id_token_checks(client: Any, settings: Settings) -> dict[str, Any]:
+    """OIDC: the ID token's ``iss`` must be the discovery document's issuer and ``aud`` our
+    client id (authlib checks ``aud`` only through ``azp`` unless told). Genesys: none."""
+    if settings.web_signin != "oidc":
+        return {}
+    issuer = client.load_server_metadata().get("issuer")
+    return {
+        "claims_options": {
+            "iss": {"essential": True, "values": [issuer]},
+            "aud": {"essential": True, "values": [settings.web_oidc_client_id]},
+        }
+    }
+
+
+def _why(exc: Exception) -> str:
+    """A sentence for people from an authlib/joserfc error."""
+    error = str(getattr(exc, "error", "") or "")
+    if error == "mismatching_state":
+        return "the answer from the sign-in provider does not belong to this browser's sign-in."
+    if error in ("invalid_claim", "missing_claim", "expired_token", "bad_signature") or (
+        isinstance(exc, JoseError)
+    ):
+        return (
+            "the identity provider's ID token did not verify (expired, wrong signer or audience)."
+        )
+    return "the sign-in provider did not accept the exchange."
 
 
 def genesys_person(client: Any, settings: Settings, token: dict[str, Any]) -> Person:
@@ -149,8 +183,19 @@ def direct_reports(client: Any, user_id: str, token: dict[str, Any]) -> dict[str
     return {str(u["id"]): str(u.get("name") or "") for u in users}
 
 
-def _oidc_person(settings: Settings, token: dict[str, Any]) -> Person:
+def _oidc_person(settings: Settings, token: dict[str, Any], client: Any = None) -> Person:
+    """The person from the verified ID token (authlib checked signature against the JWKS,
+    ``iss``, ``aud``, ``exp`` and ``nonce``); the roles claim from the userinfo endpoint when
+    the ID token leaves it out (Okta's groups claim often is userinfo-only)."""
     claims = dict(token.get("userinfo") or {})
+    if "sub" not in claims:
+        raise ValueError("the provider returned no verified ID token")
+    if settings.web_oidc_roles_claim not in claims and client is not None:
+        extra = client.userinfo(token=token)
+        if str(extra.get("sub")) == str(claims["sub"]):
+            claims.setdefault(
+                settings.web_oidc_roles_claim, extra.get(settings.web_oidc_roles_claim)
+            )
     raw = claims.get(settings.web_oidc_roles_claim) or []
     held = [raw] if isinstance(raw, str) else [str(r) for r in raw]
     mapping = {r: [r, *settings.web_role_map.get(r, [])] for r in rules.ROLE_ORDER}
