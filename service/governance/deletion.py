@@ -276,9 +276,10 @@ def forget_recording(
     return run.counts
 
 
-def held_conversations(session: Session, after: str, limit: int) -> list[str]:
-    """Conversation ids QM Loop holds anything about, sorted, those after ``after``, at most
-    ``limit`` (the reconciliation's page)."""
+def held_queries(after: str, limit: int) -> list[Any]:
+    """The reconciliation's queries, one per table holding conversation ids: the distinct ids
+    after ``after``, in order, at most ``limit``. Each table has an index on its
+    ``conversation_id`` (tests/governance/test_new_domains.py checks the plans)."""
     from service.coaching.rules import DELETED
 
     withdrawn = CoachingAssignment.close_reason == DELETED  # settled: not held any more
@@ -295,10 +296,17 @@ def held_conversations(session: Session, after: str, limit: int) -> list[str]:
         (EvaluationAnswer.conversation_id, None),
         (CoachingAssignment.conversation_id, ~withdrawn),
     ]
-    found: set[str] = set()
+    queries = []
     for col, extra in columns:
         query = select(col).where(col > after).distinct().order_by(col).limit(limit)
-        if extra is not None:
-            query = query.where(extra)
+        queries.append(query if extra is None else query.where(extra))
+    return queries
+
+
+def held_conversations(session: Session, after: str, limit: int) -> list[str]:
+    """Conversation ids QM Loop holds anything about, sorted, those after ``after``, at most
+    ``limit`` (the reconciliation's page)."""
+    found: set[str] = set()
+    for query in held_queries(after, limit):
         found.update(v for v in session.scalars(query) if v)
     return sorted(found)[:limit]
