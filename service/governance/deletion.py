@@ -41,6 +41,7 @@ from service.governance.batches import Child, Rows, Run, remove
 from service.governance.lists import ListValue, drop_from_list
 from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.policies.models import PolicyRevision
+from service.policies.rules import ERASED_ACTOR
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import Recognition, SentimentInteraction, SentimentSession
 from service.workspace.models import BestResponseExample, CoachingSession, SessionInteraction
@@ -149,16 +150,14 @@ def recording_rows(conversation_id: str) -> list[Rows]:
     ]
 
 
-ERASED = "erased"  # what an erased person's name becomes where the record itself stays
-
-
 def person_rows(user_id: str) -> list[Rows | ListValue]:
     """Everything held about one agent, by Genesys user id; where the record is someone else's
     (another agent's evaluation they answered, a policy change they made, an alert they own),
     only their identity goes."""
     u = user_id
     agent_scores = select(SectionScore.evaluation_id).where(SectionScore.agent_id == u)
-    actor = PolicyRevision.actor.in_([u, f"web:{u}"])
+    # never the cleared value itself (a user id "erased" would be cleared again and again)
+    actor = PolicyRevision.actor.in_([u, f"web:{u}"]) & (PolicyRevision.actor != ERASED_ACTOR)
     return [
         _scoring(ScoringRequest.agent_id == u),
         _reviews(Review.agent_id == u),
@@ -181,7 +180,7 @@ def person_rows(user_id: str) -> list[Rows | ListValue]:
             clear={"evaluator_id": ""},
         ),
         ListValue("insights", TrustAlert, TrustAlert.owners, u),
-        Rows("policies", PolicyRevision, actor, clear={"actor": ERASED}),
+        Rows("policies", PolicyRevision, actor, clear={"actor": ERASED_ACTOR}),
     ]
 
 

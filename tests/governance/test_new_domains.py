@@ -14,6 +14,7 @@ from service.governance.models import GovernanceAudit
 from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.policies.models import PolicyRevision
 from service.sentiment.models import SentimentSession
+from service.webapp.names import actor
 
 from .seed import count, seed
 
@@ -108,6 +109,14 @@ def test_erasure_drops_the_person_from_policy_revisions_answers_and_alerts(sessi
     dumped = _audit(session)
     assert AGENT not in dumped
     assert deletion.erase_user(session, AGENT)["policies"] == 0
+    assert actor("erased") == "Erased person"  # how the console's history shows it
+
+
+def test_erasing_a_user_named_like_the_placeholder_ends(session):
+    session.add_all([PolicyRevision(kind="coaching", key=str(i), actor="erased") for i in range(3)])
+    session.commit()
+    counts = deletion.erase_user(session, "erased", commit=True)
+    assert counts["policies"] == 0
 
 
 def test_a_deleted_evaluation_takes_its_section_scores_and_answers(session):
