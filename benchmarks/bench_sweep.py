@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="rows per table")
     parser.add_argument("--page", type=int, default=100, help="conversations per run")
     parser.add_argument(
-        "--without-indexes", action="store_true", help="drop every ix_*_conversation_id index first (for comparison)"
+        "--without-indexes", action="store_true", help="drop every ix_*_conversation_id index first"
     )
     args = parser.parse_args()
     middle = f"conv-{args.rows // 2:09d}"
