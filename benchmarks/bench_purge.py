@@ -1,10 +1,10 @@
 """A large retention purge next to live writes (targets: longest batch < 1 s, writer p99 < 100 ms).
 
 Run by hand: ``python benchmarks/bench_purge.py [--rows N] [--batch N] [--backend postgresql]``.
-Seeds N old scoring requests, each with one LLM call, a sentiment interaction and a finished
-dispute review with a round and a disputed question, then runs two purges at once (the worker's
-job and a manual ``qmloop purge``; ``--purgers``) while another thread writes a new scoring
-request every 10 ms.
+Seeds N old scoring requests, each with one LLM call, a sentiment interaction, a finished
+dispute review with a round and a disputed question and an insights section score, then runs two
+purges at once (the worker's job and a manual ``qmloop purge``; ``--purgers``) while another
+thread writes a new scoring request every 10 ms.
 Prints rows removed (each once), wall time, the longest batch transaction and the writer's p50 /
 p99 latency. Seeding is not timed.
 """
@@ -28,6 +28,7 @@ from service import create_app
 from service.db import get_db, new_id, utcnow
 from service.disputes.models import DisputeItem, DisputeRound, Review
 from service.governance import retention
+from service.insights.models import SectionScore
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import SentimentInteraction
 from service.settings import Settings
@@ -91,6 +92,26 @@ def seed(db, n: int) -> None:
                         "updated_at": old,
                     }
                     for r in reviews
+                ],
+            )
+            conn.execute(
+                insert(SectionScore),
+                [
+                    {
+                        "id": new_id(),
+                        "evaluation_id": i,
+                        "evaluation_version": 0,
+                        "agent_id": "a",
+                        "conversation_id": f"c-{i}",
+                        "form_id": "f",
+                        "section_id": "s",
+                        "section_name": "s",
+                        "section_key": "s",
+                        "percentage": 50.0,
+                        "evaluated_at": old,
+                        "recorded_at": old,
+                    }
+                    for i in ids
                 ],
             )
             conn.execute(

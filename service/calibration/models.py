@@ -64,7 +64,7 @@ class CalibrationInteraction(Base):
     session_id: Mapped[str] = mapped_column(
         ForeignKey("calibration_sessions.id", ondelete="CASCADE"), index=True
     )
-    conversation_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     agent_id: Mapped[str] = mapped_column(String(128), default="")
     handle_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     position: Mapped[int] = mapped_column(Integer, default=0)

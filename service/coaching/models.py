@@ -68,7 +68,7 @@ class CoachingAssignment(Base):
     # coached on its own, and the assignment of the version it replaced is withdrawn.
     evaluation_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agent_id: Mapped[str] = mapped_column(String(128))
-    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     form_id: Mapped[str] = mapped_column(String(128), default="")
     section_id: Mapped[str] = mapped_column(String(128))
     section_name: Mapped[str] = mapped_column(String(512), default="")

@@ -26,7 +26,7 @@ class Review(Base):
 
     id: Mapped[str] = id_column()
     evaluation_id: Mapped[str] = mapped_column(String(128), unique=True)
-    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     agent_id: Mapped[str] = mapped_column(String(128))
     # The agent's manager in Genesys when the review opened ("" when unknown).
     supervisor_id: Mapped[str] = mapped_column(String(128), default="")

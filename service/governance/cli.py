@@ -82,7 +82,8 @@ def purge(dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
 def erase(user_id: str, dry_run: bool) -> None:
     """Erase everything held about one agent (scores, evidence, disputes, coaching, sentiment,
-    workspace sessions, calibration interactions)."""
+    workspace sessions, calibration interactions, insights); the person's name leaves policy
+    revisions, answers given as evaluator and alerts, which stay (docs/governance.md)."""
     from service.governance import deletion
 
     if not user_id.strip():

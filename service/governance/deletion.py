@@ -7,10 +7,13 @@ The rules (docs/governance.md, "Deletions in Genesys"):
   deleted; its dispute review stays as a closed tombstone without questions or scores; its
   coaching is withdrawn by the coaching rule (not started: cancelled; started: flagged for the
   supervisor; service/coaching/withdraw.py) and then ages out with the ``coaching`` retention
-  period. Sentiment belongs to the conversation and stays.
+  period. Its insights section scores and answers go. Sentiment belongs to the conversation and
+  stays.
 - **Conversation deleted** (404 from Genesys): everything we hold about it is deleted (scoring,
   disputes, sentiment, recognitions, workspace marks and examples, calibration interactions and
-  candidates); its coaching is withdrawn as above and loses its link to the conversation.
+  candidates, insights section scores and answers); its id leaves the ``conversation_ids`` of
+  sentiment coaching sessions; its coaching is withdrawn as above and loses its link to the
+  conversation.
 - **Recording deleted** (the conversation remains): what came from its transcript goes: LLM
   payloads are deleted, evidence and write-back bodies cleared, best-response quotes blanked.
   Scores, sentiment figures and coaching stay.
@@ -21,6 +24,7 @@ row ids) and leaves the commit to the caller unless given ``commit=True``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import null, or_, select
@@ -34,6 +38,10 @@ from service.calibration.models import (
 from service.coaching.models import ArchiveTask, CoachingAgent, CoachingAssignment
 from service.disputes.models import DisputeItem, DisputeRound, Review
 from service.governance.batches import Child, Rows, Run, remove
+from service.governance.lists import ListValue, drop_from_list
+from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
+from service.policies.models import PolicyRevision
+from service.policies.rules import ERASED_ACTOR
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import Recognition, SentimentInteraction, SentimentSession
 from service.workspace.models import BestResponseExample, CoachingSession, SessionInteraction
@@ -82,10 +90,12 @@ def evaluation_rows(evaluation_id: str) -> list[Rows]:
         *_review_tombstone(evaluation_id),
         Rows("workspace", SessionInteraction, SessionInteraction.evaluation_id == evaluation_id),
         Rows("coaching", ArchiveTask, ArchiveTask.evaluation_id == evaluation_id),
+        Rows("insights", SectionScore, SectionScore.evaluation_id == evaluation_id),
+        Rows("insights", EvaluationAnswer, EvaluationAnswer.evaluation_id == evaluation_id),
     ]
 
 
-def conversation_rows(conversation_id: str) -> list[Rows]:
+def conversation_rows(conversation_id: str) -> list[Rows | ListValue]:
     """What goes when a conversation is deleted in Genesys (coaching is withdrawn separately)."""
     c = conversation_id
     interaction = Child("calibration", CalibrationScore, CalibrationScore.interaction_id)
@@ -103,6 +113,9 @@ def conversation_rows(conversation_id: str) -> list[Rows]:
             children=(interaction,),
         ),
         Rows("calibration", CalibrationCandidate, CalibrationCandidate.conversation_id == c),
+        Rows("insights", SectionScore, SectionScore.conversation_id == c),
+        Rows("insights", EvaluationAnswer, EvaluationAnswer.conversation_id == c),
+        ListValue("sentiment", SentimentSession, SentimentSession.conversation_ids, c),
         # Withdrawn first (forget_conversation), the assignments then lose the link.
         Rows(
             "coaching",
@@ -137,9 +150,14 @@ def recording_rows(conversation_id: str) -> list[Rows]:
     ]
 
 
-def person_rows(user_id: str) -> list[Rows]:
-    """Everything held about one agent, by Genesys user id."""
+def person_rows(user_id: str) -> list[Rows | ListValue]:
+    """Everything held about one agent, by Genesys user id; where the record is someone else's
+    (another agent's evaluation they answered, a policy change they made, an alert they own),
+    only their identity goes."""
     u = user_id
+    agent_scores = select(SectionScore.evaluation_id).where(SectionScore.agent_id == u)
+    # never the cleared value itself (a user id "erased" would be cleared again and again)
+    actor = PolicyRevision.actor.in_([u, f"web:{u}"]) & (PolicyRevision.actor != ERASED_ACTOR)
     return [
         _scoring(ScoringRequest.agent_id == u),
         _reviews(Review.agent_id == u),
@@ -152,15 +170,34 @@ def person_rows(user_id: str) -> list[Rows]:
         Rows("sentiment", SentimentSession, SentimentSession.agent_id == u),
         Rows("calibration", CalibrationInteraction, CalibrationInteraction.agent_id == u),
         Rows("calibration", CalibrationCandidate, CalibrationCandidate.agent_id == u),
+        # Answers first: they are found through the agent's section scores.
+        Rows("insights", EvaluationAnswer, EvaluationAnswer.evaluation_id.in_(agent_scores)),
+        Rows("insights", SectionScore, SectionScore.agent_id == u),
+        Rows(
+            "insights",
+            EvaluationAnswer,
+            EvaluationAnswer.evaluator_id == u,
+            clear={"evaluator_id": ""},
+        ),
+        ListValue("insights", TrustAlert, TrustAlert.owners, u),
+        Rows("policies", PolicyRevision, actor, clear={"actor": ERASED_ACTOR}),
     ]
 
 
 def _run(
-    session: Session, rows: list[Rows], action: str, reason: str, subject: str, **kw: Any
+    session: Session,
+    rows: Sequence[Rows | ListValue],
+    action: str,
+    reason: str,
+    subject: str,
+    **kw: Any,
 ) -> Run:
     run = Run(session, action, reason, subject=subject, **kw)
     for item in rows:
-        remove(run, item)
+        if isinstance(item, ListValue):
+            drop_from_list(run, item)
+        else:
+            remove(run, item)
     return run
 
 
@@ -238,9 +275,10 @@ def forget_recording(
     return run.counts
 
 
-def held_conversations(session: Session, after: str, limit: int) -> list[str]:
-    """Conversation ids QM Loop holds anything about, sorted, those after ``after``, at most
-    ``limit`` (the reconciliation's page)."""
+def held_queries(after: str, limit: int) -> list[Any]:
+    """The reconciliation's queries, one per table holding conversation ids: the distinct ids
+    after ``after``, in order, at most ``limit``. Each table has an index on its
+    ``conversation_id`` (tests/governance/test_new_domains.py checks the plans)."""
     from service.coaching.rules import DELETED
 
     withdrawn = CoachingAssignment.close_reason == DELETED  # settled: not held any more
@@ -253,12 +291,21 @@ def held_conversations(session: Session, after: str, limit: int) -> list[str]:
         (BestResponseExample.conversation_id, None),
         (CalibrationInteraction.conversation_id, None),
         (CalibrationCandidate.conversation_id, None),
+        (SectionScore.conversation_id, None),
+        (EvaluationAnswer.conversation_id, None),
         (CoachingAssignment.conversation_id, ~withdrawn),
     ]
-    found: set[str] = set()
+    queries = []
     for col, extra in columns:
         query = select(col).where(col > after).distinct().order_by(col).limit(limit)
-        if extra is not None:
-            query = query.where(extra)
+        queries.append(query if extra is None else query.where(extra))
+    return queries
+
+
+def held_conversations(session: Session, after: str, limit: int) -> list[str]:
+    """Conversation ids QM Loop holds anything about, sorted, those after ``after``, at most
+    ``limit`` (the reconciliation's page)."""
+    found: set[str] = set()
+    for query in held_queries(after, limit):
         found.update(v for v in session.scalars(query) if v)
     return sorted(found)[:limit]

@@ -26,6 +26,7 @@ from service.governance.deletion import (  # noqa: F401  (the CLI and older call
     forget_conversation,
     forget_evaluation,
 )
+from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.jobs.models import Job
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import Recognition, SentimentInteraction
@@ -40,6 +41,7 @@ DEFAULT_RETENTION_DAYS: dict[str, int] = {
     "sentiment": 90,
     "coaching": 730,
     "disputes": 730,
+    "insights": 730,
 }
 KINDS = tuple(DEFAULT_RETENTION_DAYS)
 
@@ -85,6 +87,15 @@ def _rows(kind: str, cutoff: datetime) -> list[Rows]:
             Child(kind, DisputeRound, DisputeRound.review_id),
         )
         return [Rows(kind, Review, finished & (Review.finished_at < cutoff), children)]
+    if kind == "insights":
+        # Counted from the evaluation; an open trust alert is never purged, a resolved one ages
+        # from its resolution.
+        resolved = TrustAlert.resolved_at.is_not(None) & (TrustAlert.resolved_at < cutoff)
+        return [
+            Rows(kind, SectionScore, SectionScore.evaluated_at < cutoff),
+            Rows(kind, EvaluationAnswer, EvaluationAnswer.evaluated_at < cutoff),
+            Rows(kind, TrustAlert, resolved),
+        ]
     return []
 
 

@@ -30,7 +30,7 @@ class SectionScore(Base):
     evaluation_id: Mapped[str] = mapped_column(String(128))
     evaluation_version: Mapped[int] = mapped_column(Integer, default=0)
     agent_id: Mapped[str] = mapped_column(String(128), index=True)
-    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     form_id: Mapped[str] = mapped_column(String(128), default="")
     section_id: Mapped[str] = mapped_column(String(128))
     section_name: Mapped[str] = mapped_column(String(512), default="")

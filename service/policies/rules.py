@@ -18,6 +18,10 @@ from service.errors import InvalidInput, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 
+# The actor of a revision whose author was erased (service/governance/deletion.py): the change
+# stays, the person does not.
+ERASED_ACTOR = "erased"
+
 
 def parse_yaml(text: str, schema: type[M], *, list_key: str, what: str, code: str) -> M:
     """Validate a YAML file of ``list_key`` entries (or the bare list) into ``schema``.

@@ -69,7 +69,7 @@ class Recognition(Base):
     id: Mapped[str] = id_column()
     agent_id: Mapped[str] = mapped_column(String(128))
     day: Mapped[date] = mapped_column(Date)
-    conversation_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     customer_score: Mapped[float] = mapped_column(Float)
     delivery_state: Mapped[str] = mapped_column(String(20), default="local")
     delivery_error: Mapped[str | None] = mapped_column(Text, default=None)

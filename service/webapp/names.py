@@ -11,6 +11,7 @@ from cachetools import TTLCache
 from flask import session
 
 from service.genesys import get_genesys
+from service.policies.rules import ERASED_ACTOR
 from service.workspace.service import AUTOMATED
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,14 @@ def _lookup(fetch: Any, fallback: str) -> str:
 
 def actor(who: str) -> str:
     """Who made a change, for a page: the person behind a browser session, the command line,
-    or the API client (``web:<user id>``, ``cli``, a token's subject)."""
+    or the API client (``web:<user id>``, ``cli``, a token's subject); ``erased`` when the
+    person was erased (docs/governance.md)."""
     if who.startswith("web:"):
         return f"{person(who[4:])} (web app)"
     if who == "cli" or who.startswith("cli:"):
         return "Command line"
+    if who == ERASED_ACTOR:
+        return "Erased person"
     return f"{who} (API)" if who else "Unknown"
 
 

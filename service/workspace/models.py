@@ -69,7 +69,7 @@ class SessionInteraction(Base):
     session_id: Mapped[str] = mapped_column(
         ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
     )
-    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     evaluation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     interaction_on: Mapped[date | None] = mapped_column(Date, default=None)
     area: Mapped[str] = mapped_column(String(200), default="")
@@ -89,7 +89,7 @@ class BestResponseExample(Base):
     session_id: Mapped[str] = mapped_column(
         ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
     )
-    conversation_id: Mapped[str] = mapped_column(String(128), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     question_id: Mapped[str] = mapped_column(String(128), default="")
     question: Mapped[str] = mapped_column(String(500), default="")
     quote: Mapped[str] = mapped_column(Text, default="")

@@ -10,6 +10,7 @@ from service.calibration.models import CalibrationCandidate
 from service.coaching.models import CoachingAssignment
 from service.db import utcnow
 from service.disputes.models import DisputeItem, DisputeRound, Review
+from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.jobs.models import Job
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import Recognition, SentimentInteraction
@@ -83,6 +84,38 @@ def seed(session, agent: str, conv: str, evaluation: str, when: datetime | None 
         BestResponseExample(session_id=coaching.id, conversation_id=conv, quote=SECRET_QUOTE)
     )
     session.add(CalibrationCandidate(conversation_id=conv, agent_id=agent))
+    session.add(
+        SectionScore(
+            evaluation_id=evaluation,
+            agent_id=agent,
+            conversation_id=conv,
+            section_id="s",
+            section_key="s",
+            percentage=70.0,
+            evaluated_at=when,
+        )
+    )
+    session.add(
+        EvaluationAnswer(
+            evaluation_id=evaluation,
+            conversation_id=conv,
+            evaluator_id="evaluator-1",
+            question_id="q1",
+            answer_id="a1",
+            evaluated_at=when,
+        )
+    )
+    session.add(
+        TrustAlert(
+            form_id="f",
+            question_id="q1",
+            kind="kappa",
+            value=0.2,
+            threshold=0.4,
+            owners=["owner-1"],
+            resolved_at=when,
+        )
+    )
     session.add(
         Job(
             kind="scoring.score",

@@ -14,6 +14,7 @@ from service.exports.catalog import all_kinds
 from service.exports.service import ExportContext, Selection
 from service.governance import deletion
 from service.governance.models import GovernanceAudit
+from service.insights.models import EvaluationAnswer, SectionScore
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import SentimentInteraction
 from service.workspace.models import BestResponseExample, SessionInteraction
@@ -66,11 +67,18 @@ def test_an_evaluation_deleted_in_genesys_takes_what_we_hold_about_it(
     )
     assert assignment.status == "cancelled"  # withdrawn by the coaching rule
     assert count(session, SentimentInteraction, conversation_id="conv-1") == 1  # the conversation's
-    for model in (ScoringRequest, SessionInteraction):
+    for model in (ScoringRequest, SessionInteraction, SectionScore, EvaluationAnswer):
+        assert count(session, model, evaluation_id="eval-1") == 0
         assert count(session, model, evaluation_id="eval-2") == 1
     assert count(session, DisputeItem) == 1
     audit = session.scalars(select(GovernanceAudit).where(GovernanceAudit.action == "forget")).all()
-    assert {a.kind for a in audit} == {"evidence", "llm_payloads", "disputes", "workspace"}
+    assert {a.kind for a in audit} == {
+        "evidence",
+        "llm_payloads",
+        "disputes",
+        "workspace",
+        "insights",
+    }
     dumped = json.dumps([[a.subject, a.reason, a.ids] for a in audit])
     assert "eval-1" not in dumped and "conv-1" not in dumped and SECRET_QUOTE not in dumped
     scoring = json.dumps(_every_export(session, settings, "scoring"), default=str)
@@ -91,12 +99,15 @@ def test_a_deleted_conversation_leaves_nothing_but_the_audit(session, settings):
     }
     assert counts["evidence"] == counts["llm_payloads"] == 1 and counts["disputes"] == 3
     assert counts["sentiment"] == 2 and counts["workspace"] == 2 and counts["calibration"] == 1
+    assert counts["insights"] == 2
     for model in (
         ScoringRequest,
         Review,
         SentimentInteraction,
         SessionInteraction,
         BestResponseExample,
+        SectionScore,
+        EvaluationAnswer,
     ):
         assert count(session, model, conversation_id="conv-1") == 0
         assert count(session, model, conversation_id="conv-2") == 1

@@ -16,6 +16,7 @@ from service.disputes.models import DisputeItem, DisputeRound, Review
 from service.governance import retention
 from service.governance.batches import subject_hash
 from service.governance.models import GovernanceAudit
+from service.insights.models import EvaluationAnswer, SectionScore, TrustAlert
 from service.jobs.models import Job
 from service.scoring.models import ScoringCall, ScoringRequest
 from service.sentiment.models import Recognition, SentimentInteraction
@@ -43,6 +44,9 @@ def _gone(session, kind: str) -> bool:
         return count(session, SentimentInteraction) + count(session, Recognition) == 0
     if kind == "coaching":
         return count(session, CoachingAssignment) == 0
+    if kind == "insights":
+        models = (SectionScore, EvaluationAnswer, TrustAlert)
+        return sum(count(session, m) for m in models) == 0
     assert kind == "disputes"
     return count(session, Review) + count(session, DisputeRound) + count(session, DisputeItem) == 0
 
@@ -63,7 +67,7 @@ def test_purge_boundary_at_each_retention_period(session, kind, offset, gone):
     counts = retention.purge(session, DAYS, now=NOW)
     session.commit()
     assert dry == counts
-    expected = {"sentiment": 2, "disputes": 3}.get(kind, 1) if gone else 0
+    expected = {"sentiment": 2, "disputes": 3, "insights": 3}.get(kind, 1) if gone else 0
     assert counts[kind] == expected
     assert _gone(session, kind) is gone
     audit = session.scalars(select(GovernanceAudit).where(GovernanceAudit.kind == kind)).all()
@@ -127,6 +131,7 @@ def test_two_purges_at_once_remove_each_row_once(app, session):
         "sentiment": 24,
         "coaching": 12,
         "disputes": 36,
+        "insights": 36,
     }
     audit = session.scalars(select(GovernanceAudit)).all()
     assert sum(a.count for a in audit) == sum(total.values())
@@ -146,6 +151,8 @@ def test_erase_dry_run_lists_then_erase_removes_only_that_person(session):
         "workspace": 3,
         "sentiment": 2,
         "calibration": 1,
+        "insights": 2,
+        "policies": 0,
     }
     assert count(session, ScoringRequest, agent_id=AGENT) == 1  # nothing gone yet
     assert retention.erase_user(session, AGENT) == dry
@@ -153,12 +160,14 @@ def test_erase_dry_run_lists_then_erase_removes_only_that_person(session):
     for model in (ScoringRequest, CoachingAssignment, SentimentInteraction, Recognition, Review):
         assert count(session, model, agent_id=AGENT) == 0
         assert count(session, model, agent_id=OTHER) == 1
-    for model in (CoachingSession, CalibrationCandidate):
+    for model in (CoachingSession, CalibrationCandidate, SectionScore):
         assert count(session, model, agent_id=AGENT) == 0
+    assert count(session, EvaluationAnswer, evaluation_id="eval-1") == 0
+    assert count(session, EvaluationAnswer, evaluation_id="eval-2") == 1
     assert count(session, ScoringCall) == count(session, DisputeItem) == 1  # the other agent's
     assert count(session, SessionInteraction) == count(session, BestResponseExample) == 1
     audit = session.scalars(select(GovernanceAudit)).all()
-    assert {a.action for a in audit} == {"erase"} and sum(a.count for a in audit) == 12
+    assert {a.action for a in audit} == {"erase"} and sum(a.count for a in audit) == 14
     dumped = json.dumps([[a.kind, a.subject, a.reason, a.ids] for a in audit])
     assert AGENT not in dumped and SECRET_QUOTE not in dumped
     assert subject_hash(AGENT) in dumped
