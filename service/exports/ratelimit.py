@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from threading import Lock
 from typing import Any
 
@@ -46,12 +47,17 @@ def retry_after_seconds(wait_ms: Any) -> int:
 
 
 class _PerClient(BucketFactory):
-    """A shared bucket per client, made on first use; one leak thread for them all."""
+    """A shared bucket per client, made on first use.
+
+    No leak thread: a client's expired entries are removed by its own requests, at most once
+    a window (``leak_due``), so an app never leaves a thread behind.
+    """
 
     def __init__(self, engine: Engine | None, rates: list[Rate]) -> None:
         self.engine = engine
         self.rates = rates
         self.by_name: dict[str, AbstractBucket] = {}
+        self.leaked_at: dict[str, float] = {}
         self.lock = Lock()
 
     def bucket(self, client: str) -> AbstractBucket:
@@ -60,9 +66,16 @@ class _PerClient(BucketFactory):
             found = self.by_name.get(client)
             if found is None:
                 found = make_bucket(self.engine, budget_name(client), self.rates)
-                self.schedule_leak(found)
                 self.by_name[client] = found
             return found
+
+    def leak_due(self, client: str, now: float) -> bool:
+        """True (and noted) when the client's bucket was not leaked in the last window."""
+        with self.lock:
+            if now - self.leaked_at.get(client, float("-inf")) < WINDOW_MS / 1000:
+                return False
+            self.leaked_at[client] = now
+            return True
 
     def wrap_item(self, name: str, weight: int = 1) -> RateItem:
         # Stamped by the bucket's own clock: the wall clock for the shared buckets.
@@ -82,6 +95,9 @@ class ClientLimiter:
 
     def check(self, client: str) -> None:
         """Spend one request of ``client``'s budget; raises ``RateLimited`` with Retry-After."""
+        if self.factory.leak_due(client, time.monotonic()):
+            bucket = self.factory.bucket(client)
+            bucket.leak(bucket.now())
         if self.limiter.try_acquire(client, blocking=False):
             return
         wait = self._waiting_ms(client)
@@ -99,5 +115,5 @@ class ClientLimiter:
             return None
 
     def close(self) -> None:
-        """Stop the leak thread (the budgets' tables stay)."""
+        """Close the limiter (the budgets' tables stay)."""
         self.limiter.close()

@@ -20,6 +20,7 @@ from service.exports.service import Selection, statement
 # kind -> the index its incremental read must use
 INDEXED = {
     "coaching_assignments": "ix_exports_coaching_assignments_changed",
+    "coaching_session_edits": "ix_coaching_session_edits_changed",
     "scoring_requests": "ix_exports_scoring_requests_changed",
     "scoring_answers": "ix_exports_scoring_requests_changed",
     "calibration_scores": "ix_exports_calibration_scores_changed",

@@ -15,6 +15,7 @@ MODULE_OF: dict[str, str] = {
     "calibration_scores": "calibration",
     "calibration_statistics": "calibration",
     "coaching_assignments": "coaching",
+    "coaching_session_edits": "workspace",
     "dispute_items": "disputes",
     "dispute_reviews": "disputes",
     "dispute_rounds": "disputes",
