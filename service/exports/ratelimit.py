@@ -11,6 +11,7 @@ with ``Retry-After`` instead of slowing everyone down.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from threading import Lock
@@ -23,6 +24,7 @@ from service.errors import ServiceError
 from service.limits.budget import make_bucket
 
 WINDOW_MS = 60_000
+log = logging.getLogger(__name__)
 
 
 class RateLimited(ServiceError):
@@ -94,11 +96,17 @@ class ClientLimiter:
         self.limiter = Limiter(self.factory)
 
     def check(self, client: str) -> None:
-        """Spend one request of ``client``'s budget; raises ``RateLimited`` with Retry-After."""
-        if self.factory.leak_due(client, time.monotonic()):
-            bucket = self.factory.bucket(client)
-            bucket.leak(bucket.now())
-        if self.limiter.try_acquire(client, blocking=False):
+        """Spend one request of ``client``'s budget; raises ``RateLimited`` with Retry-After.
+
+        When the budget's store cannot be reached (the database is down) the request goes
+        on: the data it reads next answers the 503 ``db_unavailable`` of every route.
+        """
+        try:
+            allowed = self._spend(client)
+        except Exception as exc:  # psycopg, sqlite3 or SQLAlchemy errors of the budget store
+            log.warning("BI rate budget unavailable (%s); not counted", type(exc).__name__)
+            return
+        if allowed:
             return
         wait = self._waiting_ms(client)
         seconds = retry_after_seconds(wait)
@@ -106,6 +114,12 @@ class ClientLimiter:
             f"Too many requests from this client; retry in {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
+
+    def _spend(self, client: str) -> bool:
+        if self.factory.leak_due(client, time.monotonic()):
+            bucket = self.factory.bucket(client)
+            bucket.leak(bucket.now())
+        return bool(self.limiter.try_acquire(client, blocking=False))
 
     def _waiting_ms(self, client: str) -> Any:
         bucket = self.factory.bucket(client)
