@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from types import ModuleType
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from service.settings import Settings
+
+if TYPE_CHECKING:  # Flask loads in create_app: `qmloop export` runs without it (smaller)
+    from flask import Flask
 
 # Shared packages that are not loaded as domains (README.md "How the pieces fit" lists them).
 _NOT_DOMAINS = {"auth", "migrations", "fakes"}
@@ -20,14 +22,23 @@ def domain_modules(name: str) -> list[ModuleType]:
 
     found = []
     for info in sorted(pkgutil.iter_modules(service.__path__), key=lambda i: i.name):
-        if not info.ispkg or info.name in _NOT_DOMAINS:
-            continue
-        try:
-            found.append(importlib.import_module(f"service.{info.name}.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"service.{info.name}.{name}":
-                raise
+        if info.ispkg and info.name not in _NOT_DOMAINS:
+            module = domain_module(info.name, name)
+            if module is not None:
+                found.append(module)
     return found
+
+
+def domain_module(domain: str, name: str) -> ModuleType | None:
+    """Import ``service.<domain>.<name>``, or None when there is no such domain or module."""
+    if not domain.isidentifier() or domain in _NOT_DOMAINS:
+        return None
+    try:
+        return importlib.import_module(f"service.{domain}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"service.{domain}.{name}", f"service.{domain}"):
+            raise
+        return None
 
 
 def load_models() -> None:
@@ -42,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     environment and the app refuses to start on a database whose schema is not at head; it
     exits with one line naming the fix (``qmloop db upgrade``). Tests and the CLI pass settings.
     """
+    from flask import Flask
+
     from service.api import init_boundary
     from service.auth.views import init_auth
     from service.db import init_db

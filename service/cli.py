@@ -115,7 +115,48 @@ def _app_and_settings(migrate: bool = False, server: bool = False) -> tuple[Any,
     return app, settings
 
 
-@click.group(cls=QmGroup)
+class DomainGroup(QmGroup):
+    """The root group; each domain's commands are imported when first asked for.
+
+    A command is looked up first in the domain package named like it (``export`` in
+    ``service.exports``), so ``qmloop export`` loads no other domain's code and stays small
+    (``benchmarks/bench_export.py`` measures it); listing them (``--help``) imports them all.
+    """
+
+    _all_loaded = False
+
+    def _add(self, modules: list[Any]) -> None:
+        for module in modules:
+            for command in getattr(module, "commands", []):
+                self.add_command(command)
+
+    def load_all(self) -> None:
+        """Register every domain's commands."""
+        from service import domain_modules
+
+        if not self._all_loaded:
+            self._add(domain_modules("cli"))
+            self._all_loaded = True
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from service import domain_module
+
+        found = super().get_command(ctx, cmd_name)
+        for package in (cmd_name, cmd_name + "s"):
+            if found is None:
+                self._add([m for m in [domain_module(package, "cli")] if m is not None])
+                found = super().get_command(ctx, cmd_name)
+        if found is None:
+            self.load_all()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+
+@click.group(cls=DomainGroup)
 @click.option("--debug", is_flag=True, help="Show the traceback of a failure.")
 @click.option("-v", "--verbose", count=True, help="More log lines (-v INFO, -vv DEBUG).")
 @click.version_option(package_name="qmloop")
@@ -384,16 +425,6 @@ def token_issue(role: str, user_id: str, ttl_hours: float, divisions: tuple[str,
         issue_token(scoped, f"{role}:{user_id}", role=role, user_id=user_id, divisions=scope)
     )
 
-
-def _register_domain_commands() -> None:
-    from service import domain_modules
-
-    for module in domain_modules("cli"):
-        for command in getattr(module, "commands", []):
-            main.add_command(command)
-
-
-_register_domain_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

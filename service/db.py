@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,6 +24,9 @@ from sqlalchemy.types import TypeDecorator
 
 from service.errors import ServiceError, problem
 from service.settings import Settings
+
+if TYPE_CHECKING:  # Flask loads on first use: `qmloop export` runs without it (smaller)
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +294,8 @@ def _register_db_errors(app: Flask, settings: Settings) -> None:
 
 def get_db(app: Flask | None = None) -> Database:
     """The ``Database`` of the given or current app."""
+    from flask import current_app
+
     target = app or current_app
     db: Database = target.extensions["qm_db"]
     return db
@@ -299,6 +303,8 @@ def get_db(app: Flask | None = None) -> Database:
 
 def get_session() -> Session:
     """The request's session; ``service.api`` commits it before the answer goes out."""
+    from flask import g
+
     if "qm_session" not in g:
         g.qm_session = get_db().sessionmaker()
     session: Session = g.qm_session
@@ -307,6 +313,8 @@ def get_session() -> Session:
 
 def init_db(app: Flask, settings: Settings) -> Database:
     """Attach a ``Database`` to the app; close each request's session at teardown."""
+    from flask import g
+
     db = Database(settings)
     app.extensions["qm_db"] = db
     _register_db_errors(app, settings)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, jsonify
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:  # Flask loads on first use: `qmloop export` runs without it (smaller)
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Build one problem+json response."""
+    from flask import jsonify
+
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
@@ -148,6 +151,7 @@ _HTTP_CODES = {
 
 def register_error_handlers(app: Flask) -> None:
     """Route every error through the one envelope."""
+    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:

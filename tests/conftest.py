@@ -109,8 +109,15 @@ def pg_database() -> Iterator[str]:
 def _truncate_all(url: str) -> None:
     load_models()
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [t.name for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
+        # The shared rate budgets' tables (made on first use, no model): empty budgets too.
+        found = text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename LIKE 'ratelimit\\_%'"
+        )
+        tables += conn.execute(found).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

@@ -197,6 +197,7 @@ MATRIX: Mapping[str, Access] = MappingProxyType(
         "exports.bi_calibration_scores": ADMIN,
         "exports.bi_calibration_statistics": ADMIN,
         "exports.bi_coaching_assignments": ADMIN,
+        "exports.bi_coaching_session_edits": ADMIN,
         "exports.bi_dispute_items": ADMIN,
         "exports.bi_dispute_reviews": ADMIN,
         "exports.bi_dispute_rounds": ADMIN,

@@ -22,6 +22,8 @@ class Review(Base):
     __table_args__ = (
         Index("ix_dispute_reviews_agent_status", "agent_id", "status"),
         Index("ix_dispute_reviews_supervisor_status", "supervisor_id", "status"),
+        # The export change cursor reads in (changed_at, id) order (service/exports).
+        Index("ix_dispute_reviews_changed", "updated_at", "id"),
     )
 
     id: Mapped[str] = id_column()
@@ -62,7 +64,10 @@ class DisputeRound(Base):
     """One dispute round: opened by the agent, answered question by question by a supervisor."""
 
     __tablename__ = "dispute_rounds"
-    __table_args__ = (UniqueConstraint("review_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("review_id", "number"),
+        Index("ix_dispute_rounds_changed", "updated_at", "id"),
+    )
 
     id: Mapped[str] = id_column()
     review_id: Mapped[str] = mapped_column(ForeignKey("dispute_reviews.id", ondelete="CASCADE"))
@@ -72,13 +77,18 @@ class DisputeRound(Base):
     answered_by: Mapped[str] = mapped_column(String(128), default="")
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     writeback_job_id: Mapped[str] = mapped_column(String(36), default="")
+    # Every write (opened, answered, write-back queued): the export change cursor's column.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class DisputeItem(Base):
     """One disputed question of one round, with the agent's reason and the supervisor's answer."""
 
     __tablename__ = "dispute_items"
-    __table_args__ = (UniqueConstraint("review_id", "round_number", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("review_id", "round_number", "question_id"),
+        Index("ix_dispute_items_changed", "updated_at", "id"),
+    )
 
     id: Mapped[str] = id_column()
     review_id: Mapped[str] = mapped_column(ForeignKey("dispute_reviews.id", ondelete="CASCADE"))
@@ -93,3 +103,5 @@ class DisputeItem(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(128), default="")
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Every write (disputed, answered): the export change cursor's column.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -24,9 +24,9 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 
 
 def _kind_names() -> list[str]:
-    from service.exports.catalog import all_kinds
+    from service.exports.catalog import kind_names
 
-    return [k.name for k in all_kinds()]
+    return kind_names()
 
 
 def _read_cursor(cursor: str | None, cursor_file: Path | None) -> str | None:

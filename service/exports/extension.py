@@ -1,4 +1,4 @@
-"""Give each app its own per-client request budget for exports and the BI API."""
+"""Give the app the per-client request budget of exports and the BI API (shared by processes)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from service.settings import Settings
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Create the app's rate limiter (``QM_BI_REQUESTS_PER_MINUTE`` per client)."""
+    """Create the app's rate limiter (``QM_BI_REQUESTS_PER_MINUTE`` per client), shared with
+    every other process on the same database."""
+    from service.db import get_db
     from service.exports.ratelimit import ClientLimiter
     from service.exports.views import LIMITER_KEY
 
-    app.extensions[LIMITER_KEY] = ClientLimiter(settings.bi_requests_per_minute)
+    engine = get_db(app).engine
+    app.extensions[LIMITER_KEY] = ClientLimiter(settings.bi_requests_per_minute, engine)

@@ -98,6 +98,16 @@ class WallClockPostgresBucket(PostgresBucket):
         """Epoch milliseconds."""
         return self._wall.now()
 
+    def leak(self, current_timestamp: int | None = None) -> int:
+        """Remove expired entries; returns how many. A failed leak (the database unreachable
+        or gone) is logged and skipped: the leak thread tries again at its next interval
+        instead of dying, which would leave the table growing after the outage."""
+        try:
+            return cast(int, super().leak(current_timestamp))
+        except Exception as exc:  # psycopg's OperationalError and the like
+            log.warning("rate budget %s: leak failed (%s)", self.table, type(exc).__name__)
+            return 0
+
 
 def make_bucket(engine: Engine | None, table: str, rates: list[Rate]) -> AbstractBucket:
     """The bucket for ``engine``'s database: PostgreSQL, a SQLite file's companion, or memory."""

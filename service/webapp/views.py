@@ -21,6 +21,7 @@ from service.errors import BadRequest, Forbidden, NotFound
 from service.webapp import evaluation_page, names, rules, signin
 from service.webapp.blueprint import bp, done, page, parse_form, team
 from service.webapp.sessions import purge_expired
+from service.workspace import history as ws_history
 from service.workspace import rules as ws_rules
 from service.workspace import service as ws
 from service.workspace.schemas import (
@@ -165,12 +166,14 @@ def coaching_detail(session_id: str) -> tuple[str, int]:
     me = current_principal()
     editable = ws.may_edit(sess, me, team())
     hints = ws.suggestions(get_session(), sess) if editable else []
+    edits = ws_history.of_session(get_session(), sess.id)
     return page(
         "coaching_detail.html",
         s=sess,
         editable=editable,
         suggestions=hints,
         is_agent=sess.agent_id == me.user_id,
+        history=[(e, ws_rules.describe_change(ws_history.change_of(e))) for e in edits],
     )
 
 
@@ -193,7 +196,7 @@ def _editable(session_id: str) -> Any:
 def update_plan(session_id: str) -> Response:
     """Feedback, action plan and status."""
     sess = _editable(session_id)
-    ws.update_plan(get_session(), sess, parse_form(PlanUpdate))
+    ws.update_plan(get_session(), sess, parse_form(PlanUpdate), actor=current_principal().user_id)
     return done(f"/app/coaching/{sess.id}")
 
 
@@ -201,7 +204,9 @@ def update_plan(session_id: str) -> Response:
 def mark_interaction(session_id: str) -> Response:
     """Mark an interaction for coaching."""
     sess = _editable(session_id)
-    ws.mark_interaction(get_session(), sess, parse_form(InteractionMark))
+    ws.mark_interaction(
+        get_session(), sess, parse_form(InteractionMark), actor=current_principal().user_id
+    )
     return done(f"/app/coaching/{sess.id}#interactions")
 
 
@@ -209,7 +214,7 @@ def mark_interaction(session_id: str) -> Response:
 def add_example(session_id: str) -> Response:
     """Attach a best-response example (typed, or picked from the suggestions)."""
     sess = _editable(session_id)
-    ws.add_example(get_session(), sess, parse_form(ExamplePick))
+    ws.add_example(get_session(), sess, parse_form(ExamplePick), actor=current_principal().user_id)
     return done(f"/app/coaching/{sess.id}#examples")
 
 

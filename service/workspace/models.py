@@ -1,11 +1,12 @@
-"""Coaching session tables: sessions, interactions marked for coaching, best-response examples."""
+"""Coaching session tables: sessions, interactions marked for coaching, best-response examples,
+and the history of coaches' edits."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, id_column, utcnow
@@ -58,6 +59,9 @@ class CoachingSession(Base):
     examples: Mapped[list[BestResponseExample]] = relationship(
         cascade="all, delete-orphan", order_by="BestResponseExample.created_at"
     )
+    edits: Mapped[list[SessionEdit]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
 
 
 class SessionInteraction(Base):
@@ -95,3 +99,31 @@ class BestResponseExample(Base):
     quote: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SessionEdit(Base):
+    """One change a coach made to a session: who, when, which field (issue 14's audit trail).
+
+    It never copies the session's text: feedback and action plan are recorded by their length
+    in characters only, so the history holds no personal content the session does not; status
+    and follow-up date keep both values; a marked interaction or an added example keeps the id
+    of its row. Deleted with its session (retention and erasure reach it through the cascade).
+    """
+
+    __tablename__ = "coaching_session_edits"
+    __table_args__ = (
+        Index("ix_coaching_session_edits_session", "session_id", "changed_at"),
+        # The export change cursor reads in (changed_at, id) order (service/exports).
+        Index("ix_coaching_session_edits_changed", "changed_at", "id"),
+    )
+
+    id: Mapped[str] = id_column()
+    session_id: Mapped[str] = mapped_column(ForeignKey("coaching_sessions.id", ondelete="CASCADE"))
+    changed_by: Mapped[str] = mapped_column(String(128))  # Genesys user id of the coach
+    # feedback, action_plan, status, follow_up_on, interaction or example (rules.EDIT_FIELDS)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str] = mapped_column(String(64), default="")
+    new_value: Mapped[str] = mapped_column(String(64), default="")
+    old_length: Mapped[int | None] = mapped_column(Integer, default=None)
+    new_length: Mapped[int | None] = mapped_column(Integer, default=None)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 # Status codes and the labels the pages show (seed 004; SPEC.md section 9).
@@ -63,3 +64,61 @@ def parse_areas(text: str) -> list[str]:
         if name and name.lower() not in {k.lower() for k in seen}:
             seen[name] = None
     return list(seen)
+
+
+# What a coach's edit can touch (the audit trail, ``models.SessionEdit.field``), as pages say it.
+EDIT_FIELDS: dict[str, str] = {
+    "feedback": "Feedback",
+    "action_plan": "Action plan",
+    "status": "Status",
+    "follow_up_on": "Follow-up date",
+    "interaction": "Interaction marked for coaching",
+    "example": "Best response example",
+}
+TEXT_FIELDS = ("feedback", "action_plan")  # recorded by length only, never their text
+VALUE_FIELDS = ("status", "follow_up_on")  # recorded with both values
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field's change: values for status and dates, lengths for free text."""
+
+    field: str
+    old_value: str = ""
+    new_value: str = ""
+    old_length: int | None = None
+    new_length: int | None = None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def plan_changes(before: dict[str, object], after: dict[str, object]) -> list[Change]:
+    """The changes from ``before`` to ``after`` (field -> value; fields absent from ``after``
+    are unchanged), in ``EDIT_FIELDS`` order. Text is compared, never kept: only lengths."""
+    changes = []
+    for field in (*TEXT_FIELDS, *VALUE_FIELDS):
+        if field not in after or _text(before.get(field)) == _text(after[field]):
+            continue
+        old, new = _text(before.get(field)), _text(after[field])
+        if field in TEXT_FIELDS:
+            changes.append(Change(field, old_length=len(old), new_length=len(new)))
+        else:
+            changes.append(Change(field, old_value=old, new_value=new))
+    return sorted(changes, key=lambda c: list(EDIT_FIELDS).index(c.field))
+
+
+def describe_change(change: Change) -> str:
+    """One line for the history table, e.g. "Status: Assigned → In progress"."""
+    label = EDIT_FIELDS.get(change.field, change.field)
+    if change.field in TEXT_FIELDS:
+        return f"{label} changed ({change.old_length} → {change.new_length} characters)"
+    if change.field == "status":
+        old = STATUS_LABELS.get(change.old_value, change.old_value)
+        return f"{label}: {old} → {STATUS_LABELS.get(change.new_value, change.new_value)}"
+    if change.field == "follow_up_on":
+        return f"{label}: {change.old_value or '—'} → {change.new_value or '—'}"
+    return f"{label} added"

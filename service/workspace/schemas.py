@@ -35,11 +35,13 @@ class SessionCreate(Input):
 
 
 class PlanUpdate(Input):
-    """Feedback, action plan and status, written by the coach."""
+    """Feedback, action plan, status and follow-up date, written by the coach (a follow-up
+    date left out of the form keeps the session's)."""
 
     feedback: str = Field(default="", max_length=10_000)
     action_plan: str = Field(default="", max_length=10_000)
     status: str = Field(default="", pattern="^(|" + "|".join(rules.STATUS_LABELS) + ")$")
+    follow_up_on: date | None = None
 
 
 class InteractionMark(Input):

@@ -26,7 +26,7 @@ from service.auth.rules import Principal
 from service.coaching.models import CoachingAssignment
 from service.errors import Forbidden, NotFound
 from service.scoring.models import ScoringRequest
-from service.workspace import rules
+from service.workspace import history, rules
 from service.workspace.models import (
     OPEN_SQL,
     BestResponseExample,
@@ -295,29 +295,41 @@ def create_sessions(
     return made
 
 
-def update_plan(db: Session, sess: CoachingSession, data: PlanUpdate) -> None:
-    """Write feedback and action plan (and a status, when given)."""
-    sess.feedback, sess.action_plan = data.feedback, data.action_plan
+def update_plan(db: Session, sess: CoachingSession, data: PlanUpdate, *, actor: str) -> None:
+    """Write feedback and action plan (and a status and follow-up date, when given); each
+    changed field goes into the session's history as ``actor``'s edit."""
+    after: dict[str, Any] = {"feedback": data.feedback, "action_plan": data.action_plan}
     if data.status:
-        sess.status = data.status
+        after["status"] = data.status
+    if "follow_up_on" in data.model_fields_set:
+        after["follow_up_on"] = data.follow_up_on
+    before = {name: getattr(sess, name) for name in after}
+    history.record(db, sess, actor, rules.plan_changes(before, after))
+    for name, value in after.items():
+        setattr(sess, name, value)
     db.flush()
 
 
-def mark_interaction(db: Session, sess: CoachingSession, data: InteractionMark) -> None:
-    """Mark one interaction for coaching; its automated score is looked up when not given."""
+def mark_interaction(
+    db: Session, sess: CoachingSession, data: InteractionMark, *, actor: str
+) -> None:
+    """Mark one interaction for coaching (recorded in the history as ``actor``'s edit); its
+    automated score is looked up when not given."""
     auto = data.auto_score
     if auto is None and data.evaluation_id:
         auto = _auto_scores(db, [data.evaluation_id]).get(data.evaluation_id)
-    sess.interactions.append(
-        SessionInteraction(**{**data.model_dump(), "auto_score": auto}, session_id=sess.id)
-    )
+    row = SessionInteraction(**{**data.model_dump(), "auto_score": auto}, session_id=sess.id)
+    sess.interactions.append(row)
     db.flush()
+    history.added(db, sess, actor, "interaction", row.id)
 
 
-def add_example(db: Session, sess: CoachingSession, data: ExamplePick) -> None:
-    """Attach a best-response example."""
-    sess.examples.append(BestResponseExample(**data.model_dump(), session_id=sess.id))
+def add_example(db: Session, sess: CoachingSession, data: ExamplePick, *, actor: str) -> None:
+    """Attach a best-response example (recorded in the history as ``actor``'s edit)."""
+    row = BestResponseExample(**data.model_dump(), session_id=sess.id)
+    sess.examples.append(row)
     db.flush()
+    history.added(db, sess, actor, "example", row.id)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ import pytest
 
 from service.coaching.rules import verify_lms_signature
 from service.exports import rules
-from service.exports.catalog import all_kinds
+from service.exports.catalog import all_kinds, kind_names
 from service.exports.dictionary import render
+from service.exports.kinds import MODULE_OF
 from service.exports.registry import COLUMN_TYPES, Column, ExportKind, declare
 from service.webhooks import rules as hooks
 
@@ -187,3 +188,9 @@ def test_declare_refuses_duplicates_and_unknown_keys():
     )
     with pytest.raises(ValueError, match="not columns"):
         declare(bad)
+
+
+def test_each_kind_is_found_in_the_module_that_declares_it():
+    declared = {k.name: k.rows.__module__.rsplit(".", 1)[-1] for k in all_kinds()}
+    assert {n: m for n, m in declared.items() if not n.startswith("x_test")} == MODULE_OF
+    assert kind_names() == sorted(MODULE_OF)

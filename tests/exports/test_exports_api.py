@@ -257,6 +257,27 @@ def test_rate_limit_per_client_answers_429_with_retry_after(settings, tmp_path):
     get_db(app).dispose()
 
 
+def test_rate_limit_is_shared_by_app_instances_on_one_database(settings):
+    """Two web workers (two apps, each with its own limiter) on one database: one budget."""
+    from service import create_app
+
+    limited = settings.model_copy(update={"bi_requests_per_minute": 4})
+    first, second = create_app(limited), create_app(limited)
+    a, b = first.test_client(), second.test_client()
+    bi, export = "/api/v1/bi/coaching_assignments", "/api/v1/exports/coaching_assignments"
+    assert [c.get(bi, headers=basic_header()).status_code for c in (a, b, a)] == [200] * 3
+    assert b.get(export, headers=basic_header()).status_code == 200  # downloads count too
+    for c in (a, b):  # the fifth request, wherever it lands, is over the shared budget
+        resp = c.get(bi, headers=basic_header())
+        assert resp.status_code == 429, resp.get_data(as_text=True)
+        assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    other = cal.bearer(settings, "admin", "user-b")
+    assert b.get(bi, headers=other).status_code == 200
+    for app in (first, second):
+        app.extensions["qm_data_out_limiter"].close()
+        get_db(app).dispose()
+
+
 def test_openapi_documents_the_bi_routes(app, client):
     doc = client.get("/api/v1/openapi.json", headers=basic_header()).get_json()
     for name in ("scoring_answers", "coaching_assignments", "calibration_scores"):

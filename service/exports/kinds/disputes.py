@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from service.disputes.models import DisputeItem, DisputeRound, Review
 from service.exports.kinds.common import INT, N, S, T
@@ -102,15 +102,13 @@ def _round(row: Any, _ctx: Any) -> Iterator[dict[str, Any]]:
     }
 
 
-_ROUND_CHANGED = func.coalesce(DisputeRound.answered_at, DisputeRound.opened_at)
-
 declare(
     ExportKind(
         name="dispute_rounds",
         description="One row per dispute round opened in QM Loop: who opened and answered it.",
         model=DisputeRound,
         occurred=DisputeRound.opened_at,
-        changed=_ROUND_CHANGED,
+        changed=DisputeRound.updated_at,
         source=_rounds_source,
         columns=_cols(
             ("round_id", S, "QM Loop id of the round."),
@@ -120,12 +118,7 @@ declare(
             ("opened_by", S, "Genesys user id of the agent who disputed."),
             ("opened_at", T, "When the agent disputed (UTC)."),
             ("answered_by", S, "Who answered the last question (empty while open)."),
-            (
-                "answered_at",
-                T,
-                "When every question was answered (UTC); null while open. The change cursor "
-                "is this, or opened_at while open.",
-            ),
+            ("answered_at", T, "When every question was answered (UTC); null while open."),
         ),
         rows=_round,
         key=("round_id",),
@@ -176,7 +169,7 @@ declare(
         description="One row per disputed question and round: the reason and the decision.",
         model=DisputeItem,
         occurred=DisputeRound.opened_at,
-        changed=func.coalesce(DisputeItem.decided_at, DisputeRound.opened_at),
+        changed=DisputeItem.updated_at,
         source=_items_source,
         columns=_cols(
             ("dispute_item_id", S, "QM Loop id of the disputed question."),
@@ -192,12 +185,7 @@ declare(
             ("comment", S, "The supervisor's comment."),
             ("decided_by", S, "Genesys user id of who answered (empty until answered)."),
             ("opened_at", T, "When the round was opened (UTC)."),
-            (
-                "decided_at",
-                T,
-                "When it was answered (UTC); null until then. The change cursor is this, or "
-                "opened_at until answered.",
-            ),
+            ("decided_at", T, "When it was answered (UTC); null until then."),
         ),
         rows=_item,
         key=("dispute_item_id",),
