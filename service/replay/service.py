@@ -14,7 +14,7 @@ import yaml
 
 from service.coaching import policies as coaching_policies
 from service.coaching.schemas import PolicyDoc
-from service.errors import InvalidInput, UpstreamUnavailable
+from service.errors import Conflict, InvalidInput
 from service.genesys.api import GenesysApi
 from service.replay import rules, simulate, sources
 from service.replay.schemas import ReplayIn
@@ -144,10 +144,10 @@ def replay(
     session: Any, *, settings: Settings, genesys: GenesysApi | None, body: ReplayIn
 ) -> dict[str, Any]:
     """Replay a period under the requested policies; raises ``InvalidInput`` (a bad policy
-    file, ``RequestBudgetExceeded``) and ``UpstreamUnavailable`` (Genesys not configured)."""
+    file, ``RequestBudgetExceeded``) and ``Conflict`` 409 ``genesys_not_configured`` (Genesys not configured)."""
     policies = policies_for(session, settings, body)
     if genesys is None:
-        raise UpstreamUnavailable(
+        raise Conflict(
             "Genesys is not configured: the replay reads the org's evaluations from it "
             "(set QM_GENESYS_API_HOST or QM_GENESYS_REGION and the client credentials).",
             code="genesys_not_configured",

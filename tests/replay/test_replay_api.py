@@ -158,3 +158,14 @@ def test_cli_bad_dates_or_policy_exit_2_with_one_line(cli_env, tmp_path, args, l
     assert result.exit_code == 2, result.output
     assert line in result.stderr and result.stderr.startswith("error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_without_genesys_the_replay_is_a_409_not_a_server_error(settings, request):
+    settings.genesys_api_host = ""
+    settings.genesys_client_id = ""
+    client = request.getfixturevalue("client")
+    body = {"from": "2026-11-01", "to": "2026-11-02"}
+    resp = client.post("/api/v1/replay", json=body, headers=admin(settings))
+    assert resp.status_code == 409, resp.get_json()
+    assert resp.content_type == "application/problem+json"
+    assert resp.get_json()["code"] == "genesys_not_configured"
