@@ -144,7 +144,8 @@ def replay(
     session: Any, *, settings: Settings, genesys: GenesysApi | None, body: ReplayIn
 ) -> dict[str, Any]:
     """Replay a period under the requested policies; raises ``InvalidInput`` (a bad policy
-    file, ``RequestBudgetExceeded``) and ``Conflict`` 409 ``genesys_not_configured`` (Genesys not configured)."""
+    file, ``RequestBudgetExceeded``) and ``Conflict`` (409 ``genesys_not_configured``: Genesys
+    not configured)."""
     policies = policies_for(session, settings, body)
     if genesys is None:
         raise Conflict(
