@@ -71,8 +71,9 @@ def validation_message(exc: ValidationError) -> str:
     """``<field>: <message>`` pairs of any other pydantic validation error."""
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err.get("loc", ())) or exc.title
-        parts.append(f"{field}: {err.get('msg', 'invalid')}")
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{field}: {message}" if field else message)
     return f"{exc.title}: {'; '.join(parts)}"
 
 

@@ -73,7 +73,7 @@ CASES = [
     ("credentials show --bogus", {}, "No such option '--bogus'", 2),
     ("policies load missing.yaml", {}, "'missing.yaml' does not exist", 2),
     ("replay --from 2026-13-01 --to 2026-12-01", {}, "from: Input should be a valid date", 2),
-    ("replay --from 2026-12-02 --to 2026-12-01", {}, "is before 'from'", 2),
+    ("replay --from 2026-12-02 --to 2026-12-01", {}, "ReplayIn: 'to' (2026-12-01) is before", 2),
     ("replay --from 2026-11-01 --to 2026-11-02 --policy bad-policy.yaml", {}, "invalid", 2),
     ("replay --from 2026-11-01 --to 2026-11-02", {}, "Genesys is not configured", 1),
     ("policies load bad-policy.yaml", {}, "bad-policy.yaml: ", 2),
