@@ -120,6 +120,7 @@ CASES = [
     ("encryption keygen --bogus", {}, "No such option '--bogus'", 2),
     ("encryption rotate", {}, "QM_GOVERNANCE_ENCRYPTION_KEYS is empty", 2),
     ("insights effectiveness --from soon", {}, "Invalid value for --from", 2),
+    ("insights effectiveness --from 1900-01-01", {}, "--from: must be between 1970-01-01", 2),
     ("insights trust", {}, "run `qmloop db upgrade`", 1),
     ("insights evaluators --format xml", {}, "Invalid value for '--format'", 2),
     ("nonsense", {}, "No such command 'nonsense'", 2),
