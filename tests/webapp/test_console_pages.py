@@ -386,3 +386,18 @@ def test_coaching_policies_show_the_form_name_from_genesys(app, client, fake):
         coaching_policies.load_file(db, text=f"policies: [{{form_id: '{form_id}', threshold: 70}}]")
     _admin(client)
     assert form["name"] in client.get("/app/console/policies").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("page", "action", "form"),
+    [
+        ("/app/console/jobs", "/app/console/jobs/retry", {"kind": "a\x00b"}),
+        (EDIT, EDIT, {"name": "x\x00", "threshold": "70", "action": "save"}),
+    ],
+)
+def test_a_nul_in_a_form_field_is_refused(app, client, page, action, form):
+    # PostgreSQL cannot store or compare a NUL: the form is refused before any view runs.
+    _admin(client)
+    resp = post_form(client, page, action, form)
+    assert resp.status_code == 400
+    assert "contains a NUL character" in resp.get_data(as_text=True)
