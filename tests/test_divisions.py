@@ -239,9 +239,11 @@ def test_the_console_spans_the_org(app, settings, path):
     web = app.test_client()
     _dev_signin(web, "admin", A, "")
     assert web.get(path).status_code == 403
+    assert 'href="/app/console' not in web.get("/app/").get_data(as_text=True)  # no dead link
     unscoped = app.test_client()
     _dev_signin(unscoped, "admin", "", "")
     assert unscoped.get(path).status_code == 200
+    assert 'href="/app/console"' in unscoped.get("/app/").get_data(as_text=True)
 
 
 def test_an_agent_missing_from_the_directory_is_outside_every_scope(app, client, settings):
