@@ -142,8 +142,11 @@ def validate_strict(model: type[M], data: Any) -> M:
 
 
 def check_request_text() -> None:
-    """Refuse a query parameter or path id the database cannot store (before any view runs)."""
+    """Refuse a query parameter, path id or form field (the web app's forms) the database
+    cannot store (before any view runs)."""
     pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs += list(request.form.items(multi=True))
     for name, value in pairs:
         reason = boundary.bad_text(str(name)) or boundary.bad_text(str(value))
         if reason:
@@ -153,7 +156,7 @@ def check_request_text() -> None:
 
 
 def init_boundary(app: Flask) -> None:
-    """Check every request's query string and path ids (after the auth gate)."""
+    """Check every request's query string, path ids and form fields (after the auth gate)."""
     app.before_request(check_request_text)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from service.cliutil import (
+    GENESYS_ID,
     InputError,
     QmGroup,
     check_port_free,
@@ -394,11 +395,14 @@ def token() -> None:
 @click.option(
     "--role", type=click.Choice(["agent", "evaluator", "supervisor", "admin"]), required=True
 )
-@click.option("--user-id", required=True, help="The person's Genesys user id (not empty).")
+@click.option(
+    "--user-id", type=GENESYS_ID, required=True, help="The person's Genesys user id (not empty)."
+)
 @click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 720))
 @click.option(
     "--division",
     "divisions",
+    type=GENESYS_ID,
     multiple=True,
     help="A Genesys division id the person may see (repeat; default: every division).",
 )
@@ -413,11 +417,7 @@ def token_issue(role: str, user_id: str, ttl_hours: float, divisions: tuple[str,
     from service.auth.rules import ALL_DIVISIONS
     from service.auth.service import issue_token
 
-    if not user_id.strip():
-        raise click.BadParameter("must not be empty", param_hint="--user-id")
-    ids = frozenset(d.strip() for d in divisions)
-    if "" in ids:
-        raise click.BadParameter("must not be empty", param_hint="--division")
+    ids = frozenset(divisions)
     scope = None if not ids or ALL_DIVISIONS in ids else ids
     settings = load_settings()
     scoped = settings.model_copy(update={"token_ttl_seconds": int(ttl_hours * 3600)})

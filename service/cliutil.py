@@ -54,6 +54,26 @@ class InputError(CliError):
     default_exit_code = EXIT_BAD_INPUT
 
 
+class GenesysIdType(click.ParamType):
+    """A Genesys id given on the command line (user, division): stripped, not empty, at most 128
+    characters (the id columns' size) and no control characters; else a usage error (exit 2)."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("must not be empty", param, ctx)
+        if len(text) > 128:
+            self.fail(f"at most 128 characters (got {len(text)})", param, ctx)
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            self.fail("must not contain control characters", param, ctx)
+        return text
+
+
+GENESYS_ID = GenesysIdType()
+
+
 # --- translating exceptions ---------------------------------------------------------------
 
 
@@ -71,8 +91,9 @@ def validation_message(exc: ValidationError) -> str:
     """``<field>: <message>`` pairs of any other pydantic validation error."""
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err.get("loc", ())) or exc.title
-        parts.append(f"{field}: {err.get('msg', 'invalid')}")
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{field}: {message}" if field else message)
     return f"{exc.title}: {'; '.join(parts)}"
 
 

@@ -101,7 +101,8 @@ def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in err.get("loc", ())) or "body"
-        out.append({"field": field, "message": err.get("msg", "invalid")})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": field, "message": message})
     return out
 
 

@@ -240,6 +240,17 @@ ALL_DIVISIONS_ONLY: frozenset[str] = frozenset(
         "calibration.put_program",
         "calibration.tick_programs",
         "calibration.calibrators_vs_leadership",
+        # replay reads every division's evaluations; the QA manager console shows every
+        # division's dead jobs and edits org-wide policies (insights: see docs/insights.md)
+        "replay.run_replay",
+        "webapp.replay",
+        "webapp.replay_run",
+        *(
+            e
+            for e in MATRIX
+            if e.startswith("webapp.console")
+            and e not in ("webapp.console_effectiveness", "webapp.console_trust")
+        ),
         *(e for e in MATRIX if e.startswith("exports.")),
     }
 )

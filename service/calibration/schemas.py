@@ -214,6 +214,12 @@ class PeriodQuery(Input):
     since: datetime | None = None
     until: datetime | None = None
 
+    @model_validator(mode="after")
+    def _ordered(self) -> PeriodQuery:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("'since' is after 'until'")
+        return self
+
 
 class ReportBody(Output):
     """A cross-session report: which sessions went in, and the rows."""

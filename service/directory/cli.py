@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from service.cliutil import InputError
+from service.cliutil import GENESYS_ID, InputError
 
 
 @click.group("directory")
@@ -30,8 +30,10 @@ def sync() -> None:
 
 
 @directory_group.command("set")
-@click.option("--user", "user_id", required=True, help="The Genesys user id.")
-@click.option("--division", "division_id", required=True, help="The Genesys division id.")
+@click.option("--user", "user_id", type=GENESYS_ID, required=True, help="The Genesys user id.")
+@click.option(
+    "--division", "division_id", type=GENESYS_ID, required=True, help="The Genesys division id."
+)
 @click.option("--name", default="", help="A display name.")
 def set_user(user_id: str, division_id: str, name: str) -> None:
     """Place one user in a division (until the next sync says otherwise)."""
@@ -39,12 +41,10 @@ def set_user(user_id: str, division_id: str, name: str) -> None:
     from service.db import get_db
     from service.directory import service
 
-    if not user_id.strip() or not division_id.strip():
-        raise InputError("--user and --division must not be empty.")
     app, _ = _app_and_settings()
     with get_db(app).session_scope() as session:
-        service.put(session, "user", user_id.strip(), division_id.strip(), name)
-    click.echo(f"{user_id.strip()} in division {division_id.strip()}")
+        service.put(session, "user", user_id, division_id, name)
+    click.echo(f"{user_id} in division {division_id}")
 
 
 commands = [directory_group]

@@ -18,8 +18,11 @@ def parse_when(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     parsed = boundary.parse_iso_day(value)
-    if parsed is None or boundary.year_problem(parsed):
+    if parsed is None:
         raise click.BadParameter("must be an ISO 8601 date or datetime", param_hint=name)
+    reason = boundary.year_problem(parsed)
+    if reason:
+        raise click.BadParameter(reason, param_hint=name)
     return instant(parsed)
 
 

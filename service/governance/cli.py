@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from service.cliutil import InputError
+from service.cliutil import GENESYS_ID, InputError
 
 
 @click.command("fairness")
@@ -78,7 +78,9 @@ def purge(dry_run: bool) -> None:
 
 
 @click.command("erase")
-@click.option("--user", "user_id", required=True, help="Genesys user id of the person.")
+@click.option(
+    "--user", "user_id", type=GENESYS_ID, required=True, help="Genesys user id of the person."
+)
 @click.option("--dry-run", is_flag=True, help="List what would go; change nothing.")
 def erase(user_id: str, dry_run: bool) -> None:
     """Erase everything held about one agent (scores, evidence, disputes, coaching, sentiment,
@@ -86,8 +88,6 @@ def erase(user_id: str, dry_run: bool) -> None:
     revisions, answers given as evaluator and alerts, which stay (docs/governance.md)."""
     from service.governance import deletion
 
-    if not user_id.strip():
-        raise click.BadParameter("must not be empty", param_hint="--user")
     click.echo(_counts_table(_session_run(deletion.erase_user, dry_run, user_id), dry_run))
 
 

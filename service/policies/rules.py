@@ -23,16 +23,37 @@ M = TypeVar("M", bound=BaseModel)
 ERASED_ACTOR = "erased"
 
 
+def load_yaml(text: str, *, what: str) -> Any:
+    """The YAML document in ``text`` (``{}`` when empty).
+
+    Raises ``InvalidInput`` (``bad_yaml``) with a one-line message naming ``what`` ("policies
+    file"), the line and column (1-based) and PyYAML's problem.
+    """
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInput(
+            f"The {what} is not valid YAML: {yaml_problem(exc)}", code="bad_yaml"
+        ) from exc
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """``line L, column C: problem`` of a PyYAML error, on one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"position {exc.position + 1}: unacceptable character #x{exc.character:04x}"
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + " ".join(str(problem).split())
+
+
 def parse_yaml(text: str, schema: type[M], *, list_key: str, what: str, code: str) -> M:
     """Validate a YAML file of ``list_key`` entries (or the bare list) into ``schema``.
 
     ``what`` names the file in messages ("policies file"). Raises ``InvalidInput``: ``bad_yaml``
     when it is not YAML, ``code`` with every field error when the schema refuses it.
     """
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"The {what} is not valid YAML: {exc}", code="bad_yaml") from exc
+    data = load_yaml(text, what=what)
     if isinstance(data, list):
         data = {list_key: data}
     try:

@@ -108,14 +108,19 @@ def _insert(session: Session, kind: PolicyKind, doc: Any, document: dict[str, An
     return row
 
 
+# The size of the policy tables' ``updated_by`` column (a caller's subject can be longer).
+UPDATED_BY_LENGTH = 128
+
+
 def put(session: Session, kind: PolicyKind, *, doc: BaseModel, updated_by: str = "") -> Any:
     """Create or replace the policy of the document's key; a change is written to the history."""
     kind.on_change(session)
     key = key_of(kind, doc)
     document = doc.model_dump(mode="json", exclude_none=True)
+    by = updated_by[:UPDATED_BY_LENGTH]  # the row's column; the revision keeps up to 200
     row = _find(session, kind, key)
     if row is None:
-        row = _insert(session, kind, doc, document, updated_by)
+        row = _insert(session, kind, doc, document, by)
         if row is not None:
             record(session, kind, key=key, before=None, after=document, actor=updated_by)
             session.flush()
@@ -123,7 +128,7 @@ def put(session: Session, kind: PolicyKind, *, doc: BaseModel, updated_by: str =
         row = get(session, kind, key=key)
     before = row.document
     if before != document:
-        row.document, row.name, row.updated_by = document, getattr(doc, "name", ""), updated_by
+        row.document, row.name, row.updated_by = document, getattr(doc, "name", ""), by
         row.version += 1
         record(session, kind, key=key, before=before, after=document, actor=updated_by)
     session.flush()

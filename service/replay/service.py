@@ -14,8 +14,9 @@ import yaml
 
 from service.coaching import policies as coaching_policies
 from service.coaching.schemas import PolicyDoc
-from service.errors import Conflict, InvalidInput
+from service.errors import Conflict
 from service.genesys.api import GenesysApi
+from service.policies.rules import load_yaml
 from service.replay import rules, simulate, sources
 from service.replay.schemas import ReplayIn
 from service.replay.simulate import Agent, EvaluationIn, InteractionIn, PolicySet, Tally
@@ -86,10 +87,7 @@ def parse_candidate(
 ) -> tuple[list[PolicyDoc], list[SentimentPolicyDoc]]:
     """A candidate file's coaching policies and its sentiment policies (the current ones when
     it has no ``sentiment_policies``); raises ``InvalidInput`` naming every problem."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"The policies file is not valid YAML: {exc}", code="bad_yaml") from exc
+    data = load_yaml(text, what="policies file")
     sentiment = list(current_sentiment)
     if isinstance(data, dict) and SENTIMENT_KEY in data:
         data = dict(data)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from service import get_settings
 from service.auth import divisions
+from service.auth.rules import parse_divisions
 from service.auth.views import current_principal
 from service.db import get_session
 from service.errors import BadRequest
@@ -39,6 +40,7 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
             me=session.get("uid"),
             my_name=session.get("name", ""),
             my_role=session.get("role", ""),
+            org_wide=_org_wide(),
             names=names,
             labels=ws_rules.STATUS_LABELS,
             speakers=SPEAKERS,
@@ -46,6 +48,15 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         ),
         status,
     )
+
+
+def _org_wide() -> bool:
+    """Whether the signed-in person's grants cover every division (the console and insights
+    span the org: a scoped person is refused there, so the navigation leaves them out)."""
+    try:
+        return parse_divisions(session.get("divisions")) is None
+    except ValueError:
+        return False
 
 
 def done(location: str) -> Response:

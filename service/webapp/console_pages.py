@@ -110,7 +110,10 @@ def _period() -> PeriodQuery:
     try:
         return PeriodQuery.model_validate(args)
     except ValidationError as exc:
-        raise BadRequest("Check the period: dates as YYYY-MM-DD.", code="invalid_query") from exc
+        raise BadRequest(
+            "Check the period: dates as YYYY-MM-DD, 'Revealed from' not after 'to'.",
+            code="invalid_query",
+        ) from exc
 
 
 @bp.get("/app/console/reports", endpoint="console_reports")

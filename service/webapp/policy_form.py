@@ -18,6 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from service.policies.rules import yaml_problem
+
 
 @dataclass(frozen=True)
 class FormField:
@@ -110,7 +112,7 @@ def candidate(
         try:
             data[f.name] = _parse_field(f, raw)
         except yaml.YAMLError as exc:
-            errors[f.name] = f"Not valid YAML: {getattr(exc, 'problem', None) or exc}"
+            errors[f.name] = f"Not valid YAML: {yaml_problem(exc)}"
     if errors:
         return None, errors
     try:

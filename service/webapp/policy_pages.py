@@ -120,14 +120,31 @@ def submit_policy(kind: str, key: str) -> Any:
     found = _kind(kind)
     db = get_session()
     row = store.find(db, found, key=key)
-    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action", "version")}
+    based_on = _based_on(row)
     doc, errors = policy_form.candidate(found.doc_schema, found.key, key, form)
     if doc is None:
-        return _edit(kind, key, row, form, errors, None, status=422)
+        return _edit(kind, key, row, form, errors, None, status=422, version=based_on)
+    current = row.version if row else 0
+    if request.form.get("action") == "save" and based_on != current:
+        # Someone saved since this form was opened: show the candidate against what is stored
+        # now; a second Save (on the current version) overwrites it knowingly.
+        return _edit(kind, key, row, form, {}, doc, status=409, conflict=True)
     if request.form.get("action") == "save":
         store.put(db, found, doc=doc, updated_by=current_principal().subject)
         return done(policy_url(kind, key, "#history"))
-    return _edit(kind, key, row, form, {}, doc)
+    return _edit(kind, key, row, form, {}, doc, version=based_on)
+
+
+def _based_on(row: Any) -> int:
+    """The stored version the submitted form was opened on (its hidden ``version``; a form
+    without one is taken as based on the current version)."""
+    raw = request.form.get("version", "").strip()
+    if not raw:
+        return row.version if row else 0
+    if not raw.isdigit() or len(raw) > 9:
+        raise BadRequest("The form's version is not a number; reload the page.", code="bad_version")
+    return int(raw)
 
 
 def _edit(
@@ -138,6 +155,8 @@ def _edit(
     errors: dict[str, str],
     doc: BaseModel | None,
     status: int = 200,
+    version: int | None = None,
+    conflict: bool = False,
 ) -> tuple[str, int]:
     found = KINDS[kind]
     before = policy_rules.document_yaml(row.document if row else None)
@@ -159,6 +178,8 @@ def _edit(
         diff=policy_rules.diff_lines(before, after) if doc else None,
         replay=_replay(found, doc) if doc is not None and kind == "coaching" else None,
         policy_url=policy_url,
+        version=(row.version if row else 0) if version is None else version,
+        conflict=conflict,
     )
 
 

@@ -17,7 +17,7 @@ from requests import RequestException
 
 from service.db import get_session
 from service.directory import service as directory
-from service.errors import Forbidden, Unauthorized
+from service.errors import Forbidden, Unauthorized, UpstreamUnavailable
 from service.settings import Settings
 from service.webapp import rules
 
@@ -82,7 +82,16 @@ def provider(app: Flask, settings: Settings) -> Any:
 def start(app: Flask, settings: Settings, redirect_uri: str, login_hint: str = "") -> Response:
     """Redirect to the provider's authorization page (state and PKCE verifier in the session)."""
     extra = {"login_hint": login_hint} if login_hint else {}
-    response: Response = provider(app, settings).authorize_redirect(redirect_uri, **extra)
+    client = provider(app, settings)
+    try:
+        response: Response = client.authorize_redirect(redirect_uri, **extra)
+    except (AuthlibBaseError, RequestException, KeyError, ValueError) as exc:
+        # OIDC reads the discovery document here: an unreachable or broken provider
+        raise UpstreamUnavailable(
+            "The sign-in provider could not be reached or sent no usable discovery document "
+            "(QM_WEB_OIDC_METADATA_URL); try again later or ask an admin.",
+            code="signin_provider_unavailable",
+        ) from exc
     return response
 
 

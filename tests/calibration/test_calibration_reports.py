@@ -119,6 +119,21 @@ def test_period_filter(client, settings, history):
     assert body["sessions"] == 2
 
 
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("?since=2026-02-02&until=2026-02-01", 400),  # reversed: refused, not an empty report
+        ("?since=2026-02-01&until=2026-02-01", 200),
+        ("?since=2026-02-01&until=2026-02-02", 200),
+    ],
+)
+def test_a_reversed_period_is_refused(client, settings, query, status):
+    resp = client.get(f"{BASE}/reports/reliability{query}", headers=people(settings)["admin"])
+    assert resp.status_code == status
+    if status == 400:
+        assert resp.get_json()["errors"][0]["message"].endswith("'since' is after 'until'")
+
+
 def test_reports_are_staff_only(client, settings):
     resp = client.get(f"{BASE}/reports/evaluators", headers=people(settings)["alice"])
     assert resp.status_code == 403

@@ -402,3 +402,13 @@ def test_refinished_after_dispute_is_triaged_again(client, auth, settings, genes
     drain(app=client.application, settings=settings)
     listed = client.get("/api/v1/assignments?evaluationId=e1", headers=auth).get_json()
     assert len(listed["assignments"]) == 1
+
+
+def test_a_long_person_id_can_change_a_policy(client, settings):
+    # The subject is "<role>:<user id>"; a 128-character Genesys id made it longer than the
+    # 128-character updated_by column (a 500 on PostgreSQL).
+    uid = "u" * 128
+    token = issue_token(settings, f"admin:{uid}", role="admin", user_id=uid)
+    headers = {"Authorization": f"Bearer {token}"}
+    put = client.put("/api/v1/policies/f-long", json={"policy": {"threshold": 70}}, headers=headers)
+    assert put.status_code == 200, put.get_json()

@@ -48,6 +48,21 @@ def test_problems_name_the_file_and_the_field(text, code, field):
         assert field in [e["field"] for e in exc.value.errors]
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("items: [\n", "line 2, column 1: expected the node content"),
+        ("a: b: c\n", "line 1, column 5: mapping values are not allowed here"),
+        ("a: \x01\n", "position 4: unacceptable character #x0001"),
+    ],
+)
+def test_bad_yaml_is_one_line_with_its_place(text, where):
+    with pytest.raises(InvalidInput) as exc:
+        _parse(text)
+    assert exc.value.detail.startswith(f"The items file is not valid YAML: {where}")
+    assert "\n" not in exc.value.detail
+
+
 def test_dump_reads_back_in_stored_order():
     text = rules.dump_yaml("items", [{"key": "z", "n": 2}, {"key": "a"}])
     assert text.index("key: z") < text.index("key: a")

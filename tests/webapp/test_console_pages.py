@@ -189,6 +189,31 @@ def test_save_writes_the_policy_and_its_revision(app, client):
     assert "form-1" in listing and "Inbound" in listing
 
 
+def test_a_save_on_a_stale_form_is_refused_then_replaces_knowingly(app, client):
+    _admin(client)
+    post_form(client, EDIT, EDIT, {"threshold": "70", "action": "save"})  # version 1
+    html = client.get(EDIT).get_data(as_text=True)
+    token = csrf_of(html)
+    assert 'name="version" value="1"' in html
+    # A second manager saves while the first still has the form of version 1 open.
+    post_form(client, EDIT, EDIT, {"threshold": "75", "action": "save"})  # version 2
+    stale = {"csrf_token": token, "version": "1", "threshold": "60", "action": "save"}
+    resp = client.post(EDIT, data=stale)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "Nothing was saved" in page and "now version 2" in page
+    assert 'name="version" value="2"' in page  # the next Save replaces version 2 knowingly
+    assert re.search(r"removed</td>\s*<td><code>threshold: 75.0</code>", page)
+    with get_db(app).session_scope() as db:
+        assert coaching_policies.get(db, form_id="form-1").document["threshold"] == 75.0
+    again = client.post(EDIT, data={**stale, "version": "2"})
+    assert again.status_code == 303
+    with get_db(app).session_scope() as db:
+        assert coaching_policies.get(db, form_id="form-1").document["threshold"] == 60.0
+    bad = client.post(EDIT, data={**stale, "version": "x"})
+    assert bad.status_code == 400
+
+
 def test_sentiment_policy_edit_uses_its_own_schema(app, client):
     _admin(client)
     path = "/app/console/policies/sentiment/queue-9/edit"
@@ -361,3 +386,18 @@ def test_coaching_policies_show_the_form_name_from_genesys(app, client, fake):
         coaching_policies.load_file(db, text=f"policies: [{{form_id: '{form_id}', threshold: 70}}]")
     _admin(client)
     assert form["name"] in client.get("/app/console/policies").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("page", "action", "form"),
+    [
+        ("/app/console/jobs", "/app/console/jobs/retry", {"kind": "a\x00b"}),
+        (EDIT, EDIT, {"name": "x\x00", "threshold": "70", "action": "save"}),
+    ],
+)
+def test_a_nul_in_a_form_field_is_refused(app, client, page, action, form):
+    # PostgreSQL cannot store or compare a NUL: the form is refused before any view runs.
+    _admin(client)
+    resp = post_form(client, page, action, form)
+    assert resp.status_code == 400
+    assert "contains a NUL character" in resp.get_data(as_text=True)

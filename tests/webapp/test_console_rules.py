@@ -52,6 +52,7 @@ def test_a_stored_document_round_trips_through_the_form():
         ({"weekly_cap": "1.5"}, "weekly_cap", "valid integer"),
         ({"holidays": "2026-13-01"}, "holidays", "holidays"),
         ({"sections": "a: [b"}, "sections", "Not valid YAML"),
+        ({"sections": "a: \x01"}, "sections", "Not valid YAML: position 4: unacceptable character"),
         ({"sections": "Empathy: {modul: x}"}, "sections", "Extra inputs"),
         ({"target": "pigeon"}, "target", "Input should be"),
     ],
