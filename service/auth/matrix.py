@@ -240,17 +240,13 @@ ALL_DIVISIONS_ONLY: frozenset[str] = frozenset(
         "calibration.put_program",
         "calibration.tick_programs",
         "calibration.calibrators_vs_leadership",
-        # replay reads every division's evaluations; the QA manager console shows every
-        # division's dead jobs and edits org-wide policies (insights: see docs/insights.md)
+        # replay and insights read every division's evaluations, coachings and evaluators; the
+        # QA manager console shows every division's dead jobs and edits org-wide policies
         "replay.run_replay",
+        *(e for e in MATRIX if e.startswith("insights.")),
         "webapp.replay",
         "webapp.replay_run",
-        *(
-            e
-            for e in MATRIX
-            if e.startswith("webapp.console")
-            and e not in ("webapp.console_effectiveness", "webapp.console_trust")
-        ),
+        *(e for e in MATRIX if e.startswith("webapp.console")),
         *(e for e in MATRIX if e.startswith("exports.")),
     }
 )
