@@ -232,18 +232,29 @@ def test_replay_and_insights_span_the_org(client, settings, method, path, role):
 
 
 @pytest.mark.parametrize(
-    "path", ["/app/console", "/app/console/jobs", "/app/console/replay", "/app/console/trust"]
+    "path",
+    [
+        "/app/console",
+        "/app/console/jobs",
+        "/app/console/replay",
+        "/app/console/policies",
+        "/app/console/trust",
+        "/app/console/effectiveness",
+    ],
 )
 def test_the_console_spans_the_org(app, settings, path):
     settings.web_dev_signin = True
     web = app.test_client()
     _dev_signin(web, "admin", A, "")
     assert web.get(path).status_code == 403
-    assert 'href="/app/console' not in web.get("/app/").get_data(as_text=True)  # no dead link
+    page = web.get("/app/", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/app/console' not in page  # no dead link
     unscoped = app.test_client()
     _dev_signin(unscoped, "admin", "", "")
     assert unscoped.get(path).status_code == 200
-    assert 'href="/app/console"' in unscoped.get("/app/").get_data(as_text=True)
+    assert 'href="/app/console"' in unscoped.get("/app/", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_an_agent_missing_from_the_directory_is_outside_every_scope(app, client, settings):

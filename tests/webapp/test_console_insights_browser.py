@@ -1,9 +1,10 @@
-"""The QA manager's insight pages in a real Chromium: a supervisor signs in through the fake
-Genesys, reads coaching effectiveness and trust (charts, tables, alerts addressed to them),
-axe-core finds nothing serious, screenshots go to docs/screenshots/; agents are refused."""
+"""The QA manager's insight pages in a real Chromium: a supervisor granted every division signs
+in through the fake Genesys, reads coaching effectiveness and trust (charts, tables, alerts
+addressed to them), axe-core finds nothing serious, screenshots; agents are refused."""
 
 from __future__ import annotations
 
+from service.fakes.genesys_signin import grant_in
 from tests.insights.helpers import seed_console
 from tests.webapp.test_web_browser import (  # noqa: F401  (fixtures)
     browser,
@@ -18,6 +19,9 @@ from tests.webapp.test_web_browser import (  # noqa: F401  (fixtures)
 
 def test_supervisor_reads_effectiveness_and_trust(app, fake, server, browser):  # noqa: F811
     sup = fake.org.supervisors[0]
+    # Insights are org-wide statistics: only a person granted every division reads them
+    # (docs/insights.md); a Team Lead grant in one division is refused (tests/test_divisions.py).
+    grant_in(fake.app, sup, ["*"])
     seed_console(app, list(fake.org.agents), owner=sup)
     page = sign_in(browser, server, fake.org.users[sup]["name"])
     go(page, page.get_by_role("link", name="Insights"))
