@@ -125,6 +125,8 @@ def test_prompt_builders_take_no_agent_data():
         "media_type",
         "language",
         "agent_user_ids",
+        "topics",  # Speech & Text Analytics topic names of the conversation: neither identity
+        # nor history, and not rendered into the prompt (the web app shows them)
     ]
 
 
