@@ -35,9 +35,24 @@ def person(user_id: str) -> str:
     return _lookup(lambda api: api.get_user(user_id), "Unknown person")
 
 
-def form(form_id: str) -> str:
-    """An evaluation form's name; "Evaluation form" when Genesys cannot say."""
-    return _lookup(lambda api: api.get_published_form(form_id), "Evaluation form")
+def form(form_id: str, fallback: str = "Evaluation form") -> str:
+    """An evaluation form's name; ``fallback`` when Genesys cannot say."""
+    return _lookup(lambda api: api.get_published_form(form_id), fallback)
+
+
+def question(form_id: str, question_id: str) -> str:
+    """A question's text from its published form (the Genesys client's form cache); the
+    question id when Genesys cannot say."""
+
+    def fetch(api: Any) -> dict[str, Any]:
+        found = api.get_published_form(form_id) or {}
+        for group in found.get("questionGroups") or []:
+            for q in group.get("questions") or []:
+                if q.get("id") == question_id:
+                    return {"name": q.get("text")}
+        return {}
+
+    return _lookup(fetch, question_id)
 
 
 def _lookup(fetch: Any, fallback: str) -> str:
