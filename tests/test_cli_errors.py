@@ -80,7 +80,7 @@ CASES = [
     ("replay --from 2026-13-01 --to 2026-12-01", {}, "from: Input should be a valid date", 2),
     ("replay --from 2026-12-02 --to 2026-12-01", {}, "ReplayIn: 'to' (2026-12-01) is before", 2),
     ("replay --from 2026-11-01 --to 2026-11-02 --policy bad-policy.yaml", {}, "invalid", 2),
-    ("replay --from 2026-11-01 --to 2026-11-02", {}, "Genesys is not configured", 1),
+    ("replay --from 2026-11-01 --to 2026-11-02", {}, "Genesys is not configured", 2),
     ("policies load bad-policy.yaml", {}, "bad-policy.yaml: ", 2),
     ("policies export -o nowhere/p.yaml", {}, "nowhere/p.yaml: No such file or directory", 1),
     ("policies list", {"QM_COACHING_WEEKLY_CAP": "-1"}, "setting QM_COACHING_WEEKLY_CAP", 2),

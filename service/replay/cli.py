@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from service.cliutil import InputError
+
 
 @click.command("replay")
 @click.option("--from", "start", required=True, metavar="DATE", help="First day (YYYY-MM-DD, UTC).")
@@ -36,6 +38,7 @@ def replay(
     through the live decision rules; nothing is assigned or written to Genesys."""
     from service.cli import _app_and_settings  # lazy: service.cli imports this module
     from service.db import get_db
+    from service.errors import Conflict
     from service.genesys import get_genesys
     from service.replay import rules, service
     from service.replay.schemas import ReplayIn
@@ -52,7 +55,12 @@ def replay(
     )
     app, settings = _app_and_settings(migrate=True)
     with get_db(app).session_scope() as session:
-        report = service.replay(session, settings=settings, genesys=get_genesys(app), body=body)
+        try:
+            report = service.replay(session, settings=settings, genesys=get_genesys(app), body=body)
+        except Conflict as exc:  # a missing setting is bad input (exit 2), as elsewhere
+            if exc.code != "genesys_not_configured":
+                raise
+            raise InputError(str(exc.detail)) from exc
     text = rules.FORMATS[fmt](report)
     if output:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
