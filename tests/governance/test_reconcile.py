@@ -6,11 +6,9 @@ from datetime import timedelta
 
 import pytest
 import requests
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from service.db import get_db, utcnow
-from service.fakes.genesys import FakeGenesys
 from service.fakes.genesys_deletions import delete_conversation
 from service.governance import reconcile, rules
 from service.governance.jobs import PERIODIC, PURGE, RECONCILE, claim_purge
@@ -20,36 +18,21 @@ from service.jobs.models import Job
 from service.jobs.periodic import enqueue_due
 from service.scoring.models import ScoringRequest
 from service.sentiment.models import SentimentInteraction
+from tests.fixtures_genesys import point_at_fake
 
 from .seed import count, seed
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    server = FakeGenesys(seed=1).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture
 def settings(settings, fake):
     """The shared test settings, pointed at the fake with tiny client backoffs."""
-    settings.genesys_api_host = fake.url
-    settings.genesys_client_id = fake.client_id
-    settings.genesys_client_secret = SecretStr(fake.client_secret)
-    settings.genesys_backoff_base_seconds = 0.01
-    settings.genesys_backoff_max_seconds = 0.05
-    settings.genesys_timeout_seconds = 0.5
-    settings.genesys_max_retries = 1
-    settings.genesys_requests_per_minute = 100_000
-    settings.retry_after_inline_max_seconds = 1
-    return settings
+    return point_at_fake(
+        settings,
+        fake,
+        genesys_timeout_seconds=0.5,
+        genesys_max_retries=1,
+        retry_after_inline_max_seconds=1,
+    )
 
 
 @pytest.fixture
